@@ -1,0 +1,58 @@
+# cache-remediator. `make help` lists the targets.
+SHELL := /usr/bin/env bash -o pipefail
+.SHELLFLAGS := -ec
+.DEFAULT_GOAL := help
+
+IMG ?= ghcr.io/cache-remediator/cache-remediator:latest
+CONTROLLER_GEN := go tool controller-gen
+# Test flags: override with e.g. `make test TEST_FLAGS='-run TestX -v'`.
+TEST_FLAGS ?=
+GO_TEST_TIMEOUT ?= 20m
+
+.PHONY: help
+help: ## Show this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make <target>\n\nTargets:\n"} /^[a-zA-Z_-]+:.*?##/ { printf "  %-16s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+
+.PHONY: manifests
+manifests: ## Generate the CRD and RBAC manifests from the API and controller markers.
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./..." output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+
+.PHONY: generate
+generate: ## Generate DeepCopy methods for the API types.
+	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
+
+.PHONY: fmt
+fmt: ## Run gofmt on the code.
+	gofmt -w $$(git ls-files '*.go')
+
+.PHONY: vet
+vet: ## Run go vet.
+	go vet ./...
+
+.PHONY: verify-generated
+verify-generated: manifests generate ## Fail if generated files are not current (run manifests and generate, then commit).
+	@git diff --exit-code -- api config || { echo "generated files are out of date: run 'make manifests generate' and commit"; exit 1; }
+
+.PHONY: envtest
+envtest: ## Build (or reuse) kube-apiserver, etcd and kubectl for envtest; prints their directory.
+	@hack/install-envtest.sh
+
+.PHONY: test-deps
+test-deps: ## Install what the tests need that Go does not fetch (redis-server).
+	@hack/install-test-deps.sh
+
+.PHONY: test
+test: test-deps vet ## Run all tests against a real kube-apiserver, the AWS simulator and real redis-server.
+	KUBEBUILDER_ASSETS="$$(hack/install-envtest.sh)" go test -race -count=1 -timeout $(GO_TEST_TIMEOUT) $(TEST_FLAGS) ./...
+
+.PHONY: build
+build: ## Build the manager and the AWS simulator into bin/.
+	go build -o bin/manager ./cmd/manager
+
+.PHONY: run
+run: ## Run the manager against the cluster in the current kubeconfig.
+	go run ./cmd/manager
+
+.PHONY: docker-build
+docker-build: ## Build the manager image (needs a Docker engine).
+	docker build -t $(IMG) .

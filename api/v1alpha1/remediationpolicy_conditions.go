@@ -1,0 +1,111 @@
+/*
+Copyright 2026 The cache-remediator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+// Condition types. Ready is the summary; Progressing, Degraded and Paused say why it is not (yet) True.
+// Reconciling and Stalled mirror Progressing and Degraded-with-no-way-forward for kstatus-based tools
+// (kubectl wait, Flux, Argo CD's generic health), which read only those two and observedGeneration.
+const (
+	// ConditionReady is True when every node runs the desired AMI and type and every gate holds.
+	ConditionReady = "Ready"
+	// ConditionProgressing is True while a rollout or rollback is moving nodes.
+	ConditionProgressing = "Progressing"
+	// ConditionDegraded is True when a step failed or the target is unusable; the rollout is halted.
+	ConditionDegraded = "Degraded"
+	// ConditionPaused is True while the policy is paused (spec.paused or the paused annotation).
+	ConditionPaused = "Paused"
+	// ConditionReconciling is the kstatus name for "work in progress": it mirrors Progressing.
+	ConditionReconciling = "Reconciling"
+	// ConditionStalled is the kstatus name for "cannot make progress without a change from the user".
+	ConditionStalled = "Stalled"
+)
+
+// Condition reasons. Each is used as a condition's Reason and as the reason of the matching event.
+const (
+	// ReasonPending: the policy was accepted and is waiting for its first observation.
+	ReasonPending = "Pending"
+	// ReasonEngineNotImplemented: the remediation engine for this target kind is not available in this build.
+	ReasonEngineNotImplemented = "EngineNotImplemented"
+	// ReasonUpToDate: every node runs the desired AMI and type.
+	ReasonUpToDate = "UpToDate"
+	// ReasonRollingOut: nodes are being replaced toward spec.desired.
+	ReasonRollingOut = "RollingOut"
+	// ReasonRollingBack: replaced nodes are being moved back to status.lastGood.
+	ReasonRollingBack = "RollingBack"
+	// ReasonRolledBack: the rollback finished.
+	ReasonRolledBack = "RolledBack"
+	// ReasonPausedBySpec: spec.paused is true.
+	ReasonPausedBySpec = "PausedBySpec"
+	// ReasonPausedByAnnotation: the paused annotation is set.
+	ReasonPausedByAnnotation = "PausedByAnnotation"
+	// ReasonNotPaused: the policy is not paused.
+	ReasonNotPaused = "NotPaused"
+	// ReasonAsExpected: nothing is wrong.
+	ReasonAsExpected = "AsExpected"
+	// ReasonNodeTimeout: a replacement was not healthy within health.nodeTimeout.
+	ReasonNodeTimeout = "NodeTimeout"
+	// ReasonGateFailedDuringBake: a gate stopped holding while the canary baked.
+	ReasonGateFailedDuringBake = "GateFailedDuringBake"
+	// ReasonTargetPreviouslyFailed: the desired AMI and type failed before; set the retry annotation or
+	// change the spec to try again.
+	ReasonTargetPreviouslyFailed = "TargetPreviouslyFailed"
+	// ReasonGroupNotFound: an Auto Scaling Group of the target does not exist.
+	ReasonGroupNotFound = "GroupNotFound"
+	// ReasonReplicationGroupNotFound: the ElastiCache replication group does not exist.
+	ReasonReplicationGroupNotFound = "ReplicationGroupNotFound"
+	// ReasonNotOptedIn: a target resource lacks the opt-in tag cache-remediator.io/policy=<namespace>.<name>.
+	ReasonNotOptedIn = "NotOptedIn"
+	// ReasonConflict: another policy already targets the same resource.
+	ReasonConflict = "Conflict"
+	// ReasonImageNotFound: the desired AMI does not exist.
+	ReasonImageNotFound = "ImageNotFound"
+	// ReasonImageNotAvailable: the desired AMI exists but is not in state available.
+	ReasonImageNotAvailable = "ImageNotAvailable"
+	// ReasonArchitectureMismatch: the AMI's architecture does not match the instance type's.
+	ReasonArchitectureMismatch = "ArchitectureMismatch"
+	// ReasonInstanceTypeNotFound: the desired instance type does not exist.
+	ReasonInstanceTypeNotFound = "InstanceTypeNotFound"
+	// ReasonNodeTypeNotAllowed: ElastiCache does not allow modifying the group to the desired node type.
+	ReasonNodeTypeNotAllowed = "NodeTypeNotAllowed"
+	// ReasonPreflightFailed: an ElastiCache precondition (Multi-AZ, automatic failover, replicas) is not met.
+	ReasonPreflightFailed = "PreflightFailed"
+	// ReasonModificationReverted: ElastiCache reverted the node type change (see its events).
+	ReasonModificationReverted = "ModificationReverted"
+	// ReasonGateBlocked: a health gate does not hold, so the next disruptive step waits.
+	ReasonGateBlocked = "GateBlocked"
+	// ReasonAWSError: an AWS call failed with an error that is retried.
+	ReasonAWSError = "AWSError"
+	// ReasonInvalidSpec: the spec is invalid in a way admission could not catch.
+	ReasonInvalidSpec = "InvalidSpec"
+)
+
+// Annotations users set on a policy.
+const (
+	// AnnotationPaused set to "true" pauses the policy like spec.paused, without editing the spec (for
+	// ad-hoc pauses that GitOps tools should not revert).
+	AnnotationPaused = "remediation.cache-remediator.io/paused"
+	// AnnotationRetry set to any new value retries a failed target (phase Failed or RolledBack). The
+	// controller remembers the value it acted on in status, so setting the same value again does nothing.
+	AnnotationRetry = "remediation.cache-remediator.io/retry"
+)
+
+// OptInTagKey is the AWS tag a target resource must carry, with the value <namespace>.<name> of the policy,
+// before the controller touches it.
+const OptInTagKey = "cache-remediator.io/policy"
+
+// Finalizer keeps a policy until its in-flight step reached a safe point.
+const Finalizer = "remediation.cache-remediator.io/finalizer"

@@ -1,0 +1,418 @@
+/*
+Copyright 2026 The cache-remediator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Phase summarises where a policy's rollout is.
+// +kubebuilder:validation:Enum=Pending;Progressing;Paused;Blocked;Succeeded;Failed;RollingBack;RolledBack
+type Phase string
+
+const (
+	// PhasePending: the policy has been accepted but nothing has been observed or decided yet.
+	PhasePending Phase = "Pending"
+	// PhaseProgressing: nodes are being replaced.
+	PhaseProgressing Phase = "Progressing"
+	// PhasePaused: the user paused the policy; no new step starts.
+	PhasePaused Phase = "Paused"
+	// PhaseBlocked: the target or the cluster does not allow a step (bad target, conflict, a gate that does
+	// not hold); the reason is in status.blockedBy and the Ready condition.
+	PhaseBlocked Phase = "Blocked"
+	// PhaseSucceeded: every node runs the desired AMI and type and is healthy.
+	PhaseSucceeded Phase = "Succeeded"
+	// PhaseFailed: a step failed; the rollout halted with the cluster healthy. Not retried until the spec
+	// changes or the retry annotation is set.
+	PhaseFailed Phase = "Failed"
+	// PhaseRollingBack: a step failed and the replaced nodes are being moved back to status.lastGood.
+	PhaseRollingBack Phase = "RollingBack"
+	// PhaseRolledBack: the rollback finished; every node runs status.lastGood.
+	PhaseRolledBack Phase = "RolledBack"
+)
+
+// StepType names one step of the remediation loop.
+// +kubebuilder:validation:Enum=PrepareLaunchTemplate;HandOffPrimary;ReplaceNode;SurgeNode;Bake;Cleanup;ModifyReplicationGroup;ApplyServiceUpdate
+type StepType string
+
+const (
+	// StepPrepareLaunchTemplate creates a launch template version (or launch configuration) with the
+	// desired AMI and type and points every group at it.
+	StepPrepareLaunchTemplate StepType = "PrepareLaunchTemplate"
+	// StepHandOffPrimary moves the Redis primary role to the most caught-up replica before its node goes.
+	StepHandOffPrimary StepType = "HandOffPrimary"
+	// StepReplaceNode terminates a node without decrementing capacity and waits for its replacement.
+	StepReplaceNode StepType = "ReplaceNode"
+	// StepSurgeNode launches a replacement first, then terminates the old node with a decrement.
+	StepSurgeNode StepType = "SurgeNode"
+	// StepBake watches the canary nodes for strategy.canary.bakeTime.
+	StepBake StepType = "Bake"
+	// StepCleanup deletes launch template versions and launch configurations the rollout no longer needs.
+	StepCleanup StepType = "Cleanup"
+	// StepModifyReplicationGroup changes an ElastiCache group's node type and watches ElastiCache replace
+	// the nodes.
+	StepModifyReplicationGroup StepType = "ModifyReplicationGroup"
+	// StepApplyServiceUpdate applies pending ElastiCache service updates (the managed analog of an AMI).
+	StepApplyServiceUpdate StepType = "ApplyServiceUpdate"
+)
+
+// StepPurpose says whether a step moves toward spec.desired or back to status.lastGood.
+// +kubebuilder:validation:Enum=Rollout;Rollback
+type StepPurpose string
+
+const (
+	// PurposeRollout moves a node toward spec.desired.
+	PurposeRollout StepPurpose = "Rollout"
+	// PurposeRollback moves a node back to status.lastGood.
+	PurposeRollback StepPurpose = "Rollback"
+)
+
+// NodeRole is a node's role in its cache cluster.
+// +kubebuilder:validation:Enum=Primary;Replica;Node;Unknown
+type NodeRole string
+
+const (
+	// RolePrimary is a Redis primary (master).
+	RolePrimary NodeRole = "Primary"
+	// RoleReplica is a Redis replica.
+	RoleReplica NodeRole = "Replica"
+	// RoleNode is a node without a leader/follower role (Dynomite, or no Redis probe configured).
+	RoleNode NodeRole = "Node"
+	// RoleUnknown: the role could not be observed (the probe failed).
+	RoleUnknown NodeRole = "Unknown"
+)
+
+// NodeState is where a node stands in the rollout.
+// +kubebuilder:validation:Enum=Outdated;Replacing;Launching;Updated;Terminating
+type NodeState string
+
+const (
+	// NodeOutdated runs another AMI or type than the rollout's goal.
+	NodeOutdated NodeState = "Outdated"
+	// NodeReplacing is the node the in-flight step is replacing.
+	NodeReplacing NodeState = "Replacing"
+	// NodeLaunching is a new node that is not yet InService and healthy for stableFor.
+	NodeLaunching NodeState = "Launching"
+	// NodeUpdated runs the goal AMI and type.
+	NodeUpdated NodeState = "Updated"
+	// NodeTerminating is an old node on its way out.
+	NodeTerminating NodeState = "Terminating"
+)
+
+// ImageAndType is an AMI and instance type pair.
+type ImageAndType struct {
+	// imageId is the AMI (empty for ElastiCache).
+	// +optional
+	// +kubebuilder:validation:MaxLength=21
+	ImageID string `json:"imageId,omitempty"`
+
+	// instanceType is the EC2 instance type or cache node type.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	InstanceType string `json:"instanceType,omitempty"`
+}
+
+// NodeStatus is one node's line in the ledger.
+type NodeStatus struct {
+	// instanceId is the node's EC2 instance id (or cache cluster id for ElastiCache).
+	// +required
+	// +kubebuilder:validation:MaxLength=64
+	InstanceID string `json:"instanceId"`
+
+	// replacedInstanceId is the instance this node replaced during the rollout, if any.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	ReplacedInstanceID string `json:"replacedInstanceId,omitempty"`
+
+	// group is the Auto Scaling Group (or node group) the node belongs to.
+	// +optional
+	// +kubebuilder:validation:MaxLength=255
+	Group string `json:"group,omitempty"`
+
+	// zone is the node's Availability Zone.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	Zone string `json:"zone,omitempty"`
+
+	// privateIp is the node's private IP address, where the health probes connect.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	PrivateIP string `json:"privateIp,omitempty"`
+
+	// role is the node's role: Primary, Replica, Node or Unknown.
+	// +optional
+	Role NodeRole `json:"role,omitempty"`
+
+	// imageId is the AMI the node runs.
+	// +optional
+	// +kubebuilder:validation:MaxLength=21
+	ImageID string `json:"imageId,omitempty"`
+
+	// instanceType is the node's instance type.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	InstanceType string `json:"instanceType,omitempty"`
+
+	// state is where the node stands in the rollout.
+	// +optional
+	State NodeState `json:"state,omitempty"`
+
+	// lifecycleState is the node's Auto Scaling lifecycle state (InService, Pending, Terminating, ...).
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	LifecycleState string `json:"lifecycleState,omitempty"`
+
+	// healthy is whether every configured gate holds for this node.
+	// +optional
+	Healthy bool `json:"healthy,omitempty"`
+
+	// launchedAt is when the node was launched.
+	// +optional
+	LaunchedAt *metav1.Time `json:"launchedAt,omitempty"`
+
+	// updatedAt is when the node became healthy on the goal AMI and type during this rollout.
+	// +optional
+	UpdatedAt *metav1.Time `json:"updatedAt,omitempty"`
+}
+
+// StepStatus is the in-flight step: the one breadcrumb that survives a controller restart. It is written
+// before the step's AWS call, so a restarted controller resumes the step instead of repeating it.
+type StepStatus struct {
+	// type is the step's kind.
+	// +required
+	Type StepType `json:"type"`
+
+	// purpose is Rollout (toward spec.desired) or Rollback (toward status.lastGood).
+	// +required
+	Purpose StepPurpose `json:"purpose"`
+
+	// goal is the AMI and type the step moves the node to.
+	// +required
+	Goal ImageAndType `json:"goal"`
+
+	// instanceId is the node the step acts on (the node being replaced or handed off).
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	InstanceID string `json:"instanceId,omitempty"`
+
+	// group is the Auto Scaling Group of the node.
+	// +optional
+	// +kubebuilder:validation:MaxLength=255
+	Group string `json:"group,omitempty"`
+
+	// zone is the Availability Zone of the node.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	Zone string `json:"zone,omitempty"`
+
+	// replacementInstanceId is the node launched to replace instanceId, once observed.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	ReplacementInstanceID string `json:"replacementInstanceId,omitempty"`
+
+	// actionTaken records that the step's mutating AWS call was made (so it is never made twice).
+	// +optional
+	ActionTaken bool `json:"actionTaken,omitempty"`
+
+	// startedAt is when the step started; the step fails at startedAt + health.nodeTimeout.
+	// +required
+	StartedAt metav1.Time `json:"startedAt"`
+
+	// healthySince is when the replacement was first seen healthy; it counts after health.stableFor.
+	// +optional
+	HealthySince *metav1.Time `json:"healthySince,omitempty"`
+
+	// message says what the step is waiting for.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Message string `json:"message,omitempty"`
+}
+
+// GateResult is the last evaluation of one health gate.
+type GateResult struct {
+	// name is the gate's name (InService, EC2Status, RedisReplication, HTTPStatus, ...).
+	// +required
+	// +kubebuilder:validation:MaxLength=64
+	Name string `json:"name"`
+
+	// instanceId is the node the gate was evaluated on, if it is a per-node gate.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	InstanceID string `json:"instanceId,omitempty"`
+
+	// status is True when the gate holds, False when it does not, Unknown when it could not be evaluated.
+	// +required
+	Status metav1.ConditionStatus `json:"status"`
+
+	// reason is a CamelCase word saying why.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	Reason string `json:"reason,omitempty"`
+
+	// message is a human-readable explanation.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Message string `json:"message,omitempty"`
+
+	// since is when the gate last changed status.
+	// +optional
+	Since *metav1.Time `json:"since,omitempty"`
+}
+
+// FailedTarget records a goal that failed, so the same AMI and type are not retried until the spec changes
+// or the user sets the retry annotation.
+type FailedTarget struct {
+	// goal is the AMI and type that failed.
+	// +required
+	Goal ImageAndType `json:"goal"`
+
+	// generation is the policy generation that failed.
+	// +optional
+	Generation int64 `json:"generation,omitempty"`
+
+	// reason is a CamelCase word saying why it failed.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	Reason string `json:"reason,omitempty"`
+
+	// message is a human-readable explanation.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Message string `json:"message,omitempty"`
+
+	// failedAt is when the failure was detected.
+	// +optional
+	FailedAt *metav1.Time `json:"failedAt,omitempty"`
+}
+
+// RemediationPolicyStatus is what the controller observed and decided.
+type RemediationPolicyStatus struct {
+	// observedGeneration is the spec generation the last successful reconcile acted on.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// phase summarises the rollout: Pending, Progressing, Paused, Blocked, Succeeded, Failed, RollingBack,
+	// RolledBack.
+	// +optional
+	Phase Phase `json:"phase,omitempty"`
+
+	// conditions are Ready, Progressing, Degraded and Paused, plus Reconciling and Stalled for kstatus.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	// +kubebuilder:validation:MaxItems=16
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// target is a one-line summary of the target for kubectl get, e.g. asg/sessions-a(+2).
+	// +optional
+	// +kubebuilder:validation:MaxLength=300
+	Target string `json:"target,omitempty"`
+
+	// updatedNodes is how many nodes run the goal AMI and type and are healthy.
+	// +optional
+	UpdatedNodes int32 `json:"updatedNodes,omitempty"`
+
+	// totalNodes is how many nodes the cluster should have.
+	// +optional
+	TotalNodes int32 `json:"totalNodes,omitempty"`
+
+	// updated is updatedNodes/totalNodes, for kubectl get.
+	// +optional
+	// +kubebuilder:validation:MaxLength=32
+	Updated string `json:"updated,omitempty"`
+
+	// nodes is the ledger: one line per node of the cluster (and per node replaced during the rollout).
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=1000
+	Nodes []NodeStatus `json:"nodes,omitempty"`
+
+	// currentStep is the in-flight step, if any.
+	// +optional
+	CurrentStep *StepStatus `json:"currentStep,omitempty"`
+
+	// lastGood is the last AMI and type every node ran healthily; rollbacks go there.
+	// +optional
+	LastGood *ImageAndType `json:"lastGood,omitempty"`
+
+	// failedTarget is the goal that last failed; it is not retried until the spec changes or the retry
+	// annotation is set.
+	// +optional
+	FailedTarget *FailedTarget `json:"failedTarget,omitempty"`
+
+	// lastHandledRetry is the value of the retry annotation the controller last acted on.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	LastHandledRetry string `json:"lastHandledRetry,omitempty"`
+
+	// gates are the last results of the health gates.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=256
+	Gates []GateResult `json:"gates,omitempty"`
+
+	// blockedBy says what keeps the next step from starting, for kubectl get -o wide.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	BlockedBy string `json:"blockedBy,omitempty"`
+}
+
+// RemediationPolicy moves one cache cluster's nodes to a desired AMI and instance type, one node at a time,
+// only while health gates hold.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=rp,categories=cache-remediator
+// +kubebuilder:printcolumn:name="Target",type=string,JSONPath=`.status.target`
+// +kubebuilder:printcolumn:name="Image",type=string,JSONPath=`.spec.desired.imageId`
+// +kubebuilder:printcolumn:name="Type",type=string,JSONPath=`.spec.desired.instanceType`
+// +kubebuilder:printcolumn:name="Updated",type=string,JSONPath=`.status.updated`
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Node",type=string,JSONPath=`.status.currentStep.instanceId`
+// +kubebuilder:printcolumn:name="Step",type=string,JSONPath=`.status.currentStep.type`,priority=1
+// +kubebuilder:printcolumn:name="Blocked-By",type=string,JSONPath=`.status.blockedBy`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type RemediationPolicy struct {
+	metav1.TypeMeta `json:",inline"`
+
+	// metadata is the standard object metadata.
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec declares the target, the desired AMI and type, the gates and the strategy.
+	// +required
+	Spec RemediationPolicySpec `json:"spec"`
+
+	// status is what the controller observed and decided.
+	// +optional
+	Status RemediationPolicyStatus `json:"status,omitempty"`
+}
+
+// RemediationPolicyList is a list of RemediationPolicy.
+// +kubebuilder:object:root=true
+type RemediationPolicyList struct {
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the standard list metadata.
+	// +optional
+	metav1.ListMeta `json:"metadata,omitempty"`
+	// items are the policies.
+	Items []RemediationPolicy `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&RemediationPolicy{}, &RemediationPolicyList{})
+}

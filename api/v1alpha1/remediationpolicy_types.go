@@ -1,0 +1,243 @@
+/*
+Copyright 2026 The cache-remediator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// RemediationPolicySpec declares one cache cluster and the AMI and instance type its nodes must run.
+// +kubebuilder:validation:XValidation:rule="!has(self.target.autoScalingGroups) || has(self.desired.imageId)",message="desired.imageId is required when the target is autoScalingGroups"
+// +kubebuilder:validation:XValidation:rule="!has(self.target.elastiCache) || !has(self.desired.imageId)",message="desired.imageId must not be set for an elastiCache target: ElastiCache has no AMIs (use service updates)"
+// +kubebuilder:validation:XValidation:rule="!has(self.target.autoScalingGroups) || (self.desired.instanceType.matches('^[a-z][a-z0-9-]*[.][a-z0-9]+$') && !self.desired.instanceType.startsWith('cache.'))",message="desired.instanceType must be an EC2 instance type such as r6g.large for an autoScalingGroups target"
+// +kubebuilder:validation:XValidation:rule="!has(self.target.elastiCache) || self.desired.instanceType.matches('^cache[.][a-z][a-z0-9-]*[.][a-z0-9]+$')",message="desired.instanceType must be a cache node type such as cache.r6g.large for an elastiCache target"
+type RemediationPolicySpec struct {
+	// target names the one cache cluster this policy remediates. It is immutable: pointing a policy at
+	// another cluster mid-rollout would leave the first one half-updated.
+	// +required
+	Target TargetSpec `json:"target"`
+
+	// desired is the AMI and instance type every node of the target must end up on.
+	// +required
+	Desired DesiredSpec `json:"desired"`
+
+	// health configures the gates evaluated before every disruptive step and after every replacement.
+	// +optional
+	Health HealthSpec `json:"health,omitempty"`
+
+	// strategy configures how nodes are replaced: canary, replacement order and what happens on failure.
+	// +optional
+	Strategy StrategySpec `json:"strategy,omitempty"`
+
+	// paused stops the controller from starting new steps. A replacement already in flight is still watched
+	// to completion so that no node is left half-replaced. The annotation
+	// remediation.cache-remediator.io/paused="true" has the same effect without editing the spec.
+	// +optional
+	Paused bool `json:"paused,omitempty"`
+}
+
+// TargetSpec names exactly one cache cluster.
+// +kubebuilder:validation:XValidation:rule="has(self.autoScalingGroups) != has(self.elastiCache)",message="exactly one of target.autoScalingGroups or target.elastiCache must be set"
+// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="target is immutable: create a new RemediationPolicy to remediate another cluster"
+type TargetSpec struct {
+	// autoScalingGroups targets self-managed cache nodes (Redis, Dynomite) run by EC2 Auto Scaling Groups,
+	// usually one group per Availability Zone. Every group must carry the tag
+	// cache-remediator.io/policy=<namespace>.<name> to opt in.
+	// +optional
+	AutoScalingGroups *AutoScalingGroupsTarget `json:"autoScalingGroups,omitempty"`
+
+	// elastiCache targets one ElastiCache (Redis OSS / Valkey) replication group.
+	// +optional
+	ElastiCache *ElastiCacheTarget `json:"elastiCache,omitempty"`
+}
+
+// AutoScalingGroupsTarget lists the Auto Scaling Groups that together form one cache cluster.
+type AutoScalingGroupsTarget struct {
+	// names are the Auto Scaling Group names of the cluster. The first group's zone is the canary zone
+	// unless canaryZone says otherwise; groups are updated one after another in this order.
+	// +required
+	// +listType=atomic
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=255
+	// +kubebuilder:validation:XValidation:rule="self.all(x, self.exists_one(y, x == y))",message="target.autoScalingGroups.names must not repeat a group"
+	Names []string `json:"names"`
+
+	// canaryZone is the Availability Zone whose nodes are replaced first. Defaults to the zone of the first
+	// group in names.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=64
+	CanaryZone string `json:"canaryZone,omitempty"`
+}
+
+// ElastiCacheTarget names one ElastiCache replication group.
+type ElastiCacheTarget struct {
+	// replicationGroupId is the id of the replication group. It must carry the tag
+	// cache-remediator.io/policy=<namespace>.<name> to opt in.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=40
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-zA-Z][a-zA-Z0-9-]*$')",message="replicationGroupId must start with a letter and contain only letters, digits and hyphens"
+	ReplicationGroupID string `json:"replicationGroupId"`
+
+	// snapshotBeforeModify takes a manual snapshot of the group before the node type is changed.
+	// +optional
+	SnapshotBeforeModify bool `json:"snapshotBeforeModify,omitempty"`
+}
+
+// DesiredSpec is the AMI and instance type the nodes must run.
+type DesiredSpec struct {
+	// imageId is the AMI every node must boot from (autoScalingGroups targets only; required there).
+	// +optional
+	// +kubebuilder:validation:MaxLength=21
+	// +kubebuilder:validation:XValidation:rule="self.matches('^ami-([0-9a-f]{8}|[0-9a-f]{17})$')",message="desired.imageId must be an AMI id: ami- followed by 8 or 17 lowercase hexadecimal digits"
+	ImageID string `json:"imageId,omitempty"`
+
+	// instanceType is the EC2 instance type (r6g.large) for autoScalingGroups targets, or the cache node type
+	// (cache.r6g.large) for elastiCache targets.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=64
+	InstanceType string `json:"instanceType"`
+}
+
+// HealthSpec configures the health gates.
+type HealthSpec struct {
+	// redis probes each node over the Redis protocol: PING, not loading, no sync in progress, replicas' link
+	// up, replication lag within bounds, no BGSAVE or AOF rewrite running.
+	// +optional
+	Redis *RedisHealth `json:"redis,omitempty"`
+
+	// http probes a per-node status endpoint in the style of Dynomite-Manager: it must answer 2xx and report
+	// healthy with no warm-up (cold bootstrap) or backup running.
+	// +optional
+	HTTP *HTTPHealth `json:"http,omitempty"`
+
+	// stableFor is how long a gate must hold before it counts. Defaults to 30s. At most 1h.
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="duration(self) > duration('0s') && duration(self) <= duration('1h')",message="health.stableFor must be a positive duration of at most 1h"
+	StableFor *metav1.Duration `json:"stableFor,omitempty"`
+
+	// nodeTimeout bounds one replacement: a replacement that is not healthy by then fails the step.
+	// Defaults to 20m. At most 24h.
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="duration(self) > duration('0s') && duration(self) <= duration('24h')",message="health.nodeTimeout must be a positive duration of at most 24h"
+	NodeTimeout *metav1.Duration `json:"nodeTimeout,omitempty"`
+}
+
+// RedisHealth configures the Redis probe.
+type RedisHealth struct {
+	// port is the Redis port on every node. Defaults to 6379.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port int32 `json:"port,omitempty"`
+
+	// maxReplicationLagBytes is the largest replication offset difference between a replica and its
+	// primary that still counts as caught up. Defaults to 1048576 (1 MiB).
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	MaxReplicationLagBytes *int64 `json:"maxReplicationLagBytes,omitempty"`
+
+	// passwordSecretRef names a key of a Secret in the policy's namespace that holds the Redis password.
+	// +optional
+	PasswordSecretRef *SecretKeyReference `json:"passwordSecretRef,omitempty"`
+}
+
+// SecretKeyReference names one key of a Secret in the policy's namespace.
+type SecretKeyReference struct {
+	// name is the Secret's name.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+
+	// key is the key within the Secret.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Key string `json:"key"`
+}
+
+// HTTPHealth configures the HTTP status probe.
+type HTTPHealth struct {
+	// port is the status endpoint's port on every node.
+	// +required
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port int32 `json:"port"`
+
+	// path is the status endpoint's path, e.g. /REST/v1/admin/status.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('/')",message="health.http.path must start with /"
+	Path string `json:"path"`
+}
+
+// ReplacementStrategy says whether a node is removed before or after its replacement is launched.
+// +kubebuilder:validation:Enum=TerminateFirst;SurgeFirst
+type ReplacementStrategy string
+
+const (
+	// TerminateFirst terminates the old node without decrementing the group's capacity, so the group
+	// launches the replacement. Needs no spare capacity; the cluster runs one node short meanwhile.
+	TerminateFirst ReplacementStrategy = "TerminateFirst"
+	// SurgeFirst raises the group's capacity by one, waits for the new node to be healthy, then terminates
+	// the old node with a decrement. Capacity never drops below the original.
+	SurgeFirst ReplacementStrategy = "SurgeFirst"
+)
+
+// StrategySpec configures how the rollout proceeds.
+type StrategySpec struct {
+	// canary replaces the first nodes alone and watches them before the rest.
+	// +optional
+	Canary CanarySpec `json:"canary,omitempty"`
+
+	// replacement is TerminateFirst (default) or SurgeFirst.
+	// +optional
+	Replacement ReplacementStrategy `json:"replacement,omitempty"`
+
+	// rollbackOnFailure rolls the already replaced nodes back to the last good AMI and type when a step
+	// fails, with the same one-node-at-a-time machinery and gates. Without it the rollout halts in Failed.
+	// +optional
+	RollbackOnFailure bool `json:"rollbackOnFailure,omitempty"`
+
+	// keepLaunchTemplateVersions is how many launch template versions this policy created are kept after a
+	// successful rollout (older ones are deleted). Defaults to 3.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	KeepLaunchTemplateVersions int32 `json:"keepLaunchTemplateVersions,omitempty"`
+}
+
+// CanarySpec configures the canary stage.
+type CanarySpec struct {
+	// nodes is how many nodes are replaced before the bake. 0 disables the canary. Defaults to 1.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1000
+	Nodes *int32 `json:"nodes,omitempty"`
+
+	// bakeTime is how long the canary nodes are watched (every gate keeps being evaluated) before the rest
+	// of the cluster is touched. Defaults to 10m. At most 48h.
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('0s') && duration(self) <= duration('48h')",message="strategy.canary.bakeTime must be a duration between 0s and 48h"
+	BakeTime *metav1.Duration `json:"bakeTime,omitempty"`
+}

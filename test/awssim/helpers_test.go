@@ -1,0 +1,95 @@
+/*
+Copyright 2026 The cache-remediator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package awssim_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/elasticache"
+	. "github.com/onsi/gomega"
+
+	"github.com/cache-remediator/cache-remediator/test/awssim"
+)
+
+const (
+	amiOld   = "ami-0000000000000000a"
+	amiNew   = "ami-0000000000000000b"
+	amiArm   = "ami-0000000000000000c"
+	amiGone  = "ami-0000000000000000d"
+	ltName   = "cache"
+	typeOld  = "r5.large"
+	typeNew  = "r5.xlarge"
+	typeArm  = "r6g.large"
+	cacheOld = "cache.r6g.large"
+	cacheNew = "cache.r6g.xlarge"
+)
+
+// fixture is a simulator with a 3-AZ cluster (one group per zone on a launch template), a group on a
+// launch configuration, and a replication group, served over HTTP.
+type fixture struct {
+	srv   *awssim.Server
+	clock *awssim.ManualClock
+	ltID  string
+	asg   *autoscaling.Client
+	ec2   *ec2.Client
+	ec    *elasticache.Client
+}
+
+func newFixture(t *testing.T) *fixture {
+	g := NewWithT(t)
+	clock := awssim.NewManualClock()
+	sim := awssim.New(awssim.Options{Clock: clock})
+	sim.AddImage(awssim.Image{ID: amiOld, Name: "cache-old"})
+	sim.AddImage(awssim.Image{ID: amiNew, Name: "cache-new"})
+	sim.AddImage(awssim.Image{ID: amiArm, Name: "cache-arm", Architecture: "arm64"})
+	sim.AddImage(awssim.Image{ID: amiGone, Name: "cache-gone", State: "deregistered"})
+	sim.AddInstanceType(awssim.InstanceType{Name: typeOld, Architectures: []string{"x86_64"}, MemoryMiB: 16384})
+	sim.AddInstanceType(awssim.InstanceType{Name: typeNew, Architectures: []string{"x86_64"}, MemoryMiB: 32768})
+	sim.AddInstanceType(awssim.InstanceType{Name: typeArm, Architectures: []string{"arm64"}, MemoryMiB: 16384})
+	ltID, err := sim.AddLaunchTemplate(ltName, 1, awssim.LaunchTemplateVersion{ImageID: amiOld, InstanceType: typeOld})
+	g.Expect(err).NotTo(HaveOccurred())
+	for _, z := range []string{"a", "b", "c"} {
+		g.Expect(sim.AddGroup(awssim.GroupSpec{Name: "cache-" + z, Cluster: "cache", Zones: []string{"us-east-1" + z}, Size: 1,
+			LaunchTemplateID: ltID, Tags: map[string]string{"cache-remediator.io/policy": "default.cache"}})).To(Succeed())
+	}
+	sim.AddLaunchConfiguration(awssim.LaunchConfiguration{Name: "legacy-v1", ImageID: amiOld, InstanceType: typeOld})
+	g.Expect(sim.AddGroup(awssim.GroupSpec{Name: "legacy", Zones: []string{"us-east-1a"}, Size: 2, LaunchConfiguration: "legacy-v1"})).To(Succeed())
+	sim.AddNodeType(cacheOld, 13000, cacheNew)
+	sim.AddNodeType(cacheNew, 26000)
+	sim.AddReplicationGroup(awssim.ReplicationGroupSpec{ID: "sessions", NodeType: cacheOld, Zones: []string{"us-east-1a", "us-east-1b", "us-east-1c"},
+		MultiAZ: true, AutomaticFailover: true, UsedMemoryMiB: 4000, Tags: map[string]string{"cache-remediator.io/policy": "default.sessions"}})
+	sim.AddServiceUpdate("elc-20260101-001", "sessions", "critical")
+
+	srv := awssim.Serve(sim)
+	t.Cleanup(srv.Close)
+	cfg := srv.SDKConfig()
+	// One attempt: these tests look at what a single call answers; retries have their own test.
+	cfg.RetryMaxAttempts = 1
+	return &fixture{srv: srv, clock: clock, ltID: ltID, asg: autoscaling.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg), ec: elasticache.NewFromConfig(cfg)}
+}
+
+// step advances simulated time.
+func (f *fixture) step(d time.Duration) {
+	f.clock.Step(d)
+	f.srv.Advance()
+}
+
+func str(s string) *string { return aws.String(s) }

@@ -1,0 +1,215 @@
+/*
+Copyright 2026 The cache-remediator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package awssim
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// NodeRunner starts and stops what runs on an instance. It is called with the simulator's lock held.
+type NodeRunner interface {
+	// Address is the private IP of the n-th instance.
+	Address(n int) string
+	// Start boots the node of a new instance of the given cache cluster; unhealthy nodes boot broken.
+	Start(inst *Instance, cluster string, unhealthy bool)
+	// Stop kills the node of an instance.
+	Stop(inst *Instance)
+}
+
+// loopbackBlock picks a 127.X.0.0/16 block for one simulator, so that several simulators (in parallel test
+// processes) do not hand out the same addresses. Every address is on loopback, as test traffic must be.
+func loopbackBlock() int {
+	r := rand.New(rand.NewSource(time.Now().UnixNano() ^ int64(os.Getpid())))
+	for {
+		b := 20 + r.Intn(230)
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.%d.0.1:6379", b))
+		if err == nil {
+			_ = ln.Close()
+			return b
+		}
+	}
+}
+
+func loopbackAddress(block, n int) string {
+	return fmt.Sprintf("127.%d.%d.%d", block, n/250, n%250+1)
+}
+
+// noNodes runs nothing; instances still get loopback addresses.
+type noNodes struct{}
+
+var noNodesBlock = loopbackBlock()
+
+func (noNodes) Address(n int) string          { return loopbackAddress(noNodesBlock, n) }
+func (noNodes) Start(*Instance, string, bool) {}
+func (noNodes) Stop(*Instance)                {}
+
+// ProcessNodes backs each instance with real processes on its own loopback address: a redis-server (the
+// first node of a cluster is the primary; later nodes start as replicas of the current primary and really
+// sync) and/or an HTTP status endpoint in the style of Dynomite-Manager.
+type ProcessNodes struct {
+	// Redis runs a redis-server on <ip>:RedisPort for every instance.
+	Redis     bool
+	RedisPort int
+	// HTTPPort > 0 serves a status endpoint on <ip>:HTTPPort.
+	HTTPPort int
+	// WarmUp is how long (simulated) a new node reports a cold bootstrap in progress.
+	WarmUp time.Duration
+	Clock  Clock
+
+	block int
+	mu    sync.Mutex
+	nodes map[string]*node
+	dir   string
+}
+
+type node struct {
+	ip          string
+	cluster     string
+	redis       *exec.Cmd
+	http        *http.Server
+	warmUpUntil time.Time
+	unhealthy   bool
+	backup      bool
+}
+
+// NewProcessNodes returns a runner; dir holds the processes' working files.
+func NewProcessNodes(clock Clock, dir string) *ProcessNodes {
+	return &ProcessNodes{RedisPort: 6379, Clock: clock, block: loopbackBlock(), nodes: map[string]*node{}, dir: dir}
+}
+
+// Address is the loopback address of the n-th instance.
+func (p *ProcessNodes) Address(n int) string { return loopbackAddress(p.block, n) }
+
+// Start boots the node.
+func (p *ProcessNodes) Start(inst *Instance, cluster string, unhealthy bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := &node{ip: inst.PrivateIP, cluster: cluster, unhealthy: unhealthy, warmUpUntil: p.Clock.Now().Add(p.WarmUp)}
+	if p.Redis && !unhealthy {
+		n.redis = p.startRedis(inst, p.primaryOf(cluster))
+	}
+	if p.HTTPPort > 0 {
+		n.http = p.startHTTP(n)
+	}
+	p.nodes[inst.ID] = n
+}
+
+// Stop kills the node's processes.
+func (p *ProcessNodes) Stop(inst *Instance) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := p.nodes[inst.ID]
+	if n == nil {
+		return
+	}
+	delete(p.nodes, inst.ID)
+	if n.redis != nil && n.redis.Process != nil {
+		_ = n.redis.Process.Kill()
+		_ = n.redis.Wait()
+	}
+	if n.http != nil {
+		_ = n.http.Close()
+	}
+}
+
+// SetBackup makes an instance's status endpoint report a backup in progress (or not).
+func (p *ProcessNodes) SetBackup(instanceID string, running bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := p.nodes[instanceID]; n != nil {
+		n.backup = running
+	}
+}
+
+// primaryOf finds the cluster's current primary by asking its live nodes: roles change when the
+// controller hands off the primary, so the runner never remembers them.
+func (p *ProcessNodes) primaryOf(cluster string) string {
+	for _, n := range p.nodes {
+		if n.cluster != cluster || n.redis == nil {
+			continue
+		}
+		c := redis.NewClient(&redis.Options{Addr: net.JoinHostPort(n.ip, strconv.Itoa(p.RedisPort)), DialTimeout: time.Second, ReadTimeout: time.Second, MaxRetries: -1})
+		info, err := c.InfoMap(context.Background(), "replication").Result()
+		_ = c.Close()
+		if err == nil && info["Replication"]["role"] == "master" {
+			return n.ip
+		}
+	}
+	return ""
+}
+
+func (p *ProcessNodes) startRedis(inst *Instance, primary string) *exec.Cmd {
+	args := []string{"--bind", inst.PrivateIP, "--port", strconv.Itoa(p.RedisPort), "--save", "", "--appendonly", "no",
+		"--daemonize", "no", "--protected-mode", "no", "--dir", p.dir, "--dbfilename", inst.ID + ".rdb", "--logfile", ""}
+	if primary != "" {
+		args = append(args, "--replicaof", primary, strconv.Itoa(p.RedisPort))
+	}
+	cmd := exec.Command("redis-server", args...)
+	if err := cmd.Start(); err != nil {
+		return nil
+	}
+	addr := net.JoinHostPort(inst.PrivateIP, strconv.Itoa(p.RedisPort))
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond); err == nil {
+			_ = c.Close()
+			break
+		}
+	}
+	return cmd
+}
+
+// DynomiteStatus is the JSON the simulated status endpoint answers.
+type DynomiteStatus struct {
+	Healthy          bool `json:"healthy"`
+	WarmUpInProgress bool `json:"warmUpInProgress"`
+	BackupInProgress bool `json:"backupInProgress"`
+}
+
+func (p *ProcessNodes) startHTTP(n *node) *http.Server {
+	ln, err := net.Listen("tcp", net.JoinHostPort(n.ip, strconv.Itoa(p.HTTPPort)))
+	if err != nil {
+		return nil
+	}
+	srv := &http.Server{ReadHeaderTimeout: time.Second, Handler: http.HandlerFunc(func(rw http.ResponseWriter, _ *http.Request) {
+		p.mu.Lock()
+		st := DynomiteStatus{
+			Healthy:          !n.unhealthy,
+			WarmUpInProgress: !n.unhealthy && p.Clock.Now().Before(n.warmUpUntil),
+			BackupInProgress: n.backup,
+		}
+		p.mu.Unlock()
+		rw.Header().Set("Content-Type", "application/json")
+		if !st.Healthy {
+			rw.WriteHeader(http.StatusServiceUnavailable)
+		}
+		_ = json.NewEncoder(rw).Encode(st)
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	return srv
+}

@@ -1,0 +1,68 @@
+/*
+Copyright 2026 The cache-remediator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package awssim
+
+import (
+	"net/http/httptest"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+)
+
+// Server is a simulator served over HTTP on a loopback port.
+type Server struct {
+	*Sim
+	*httptest.Server
+	stop chan struct{}
+}
+
+// Serve serves the simulator on a loopback port and advances it every 20ms of real time.
+func Serve(s *Sim) *Server {
+	srv := &Server{Sim: s, Server: httptest.NewServer(s), stop: make(chan struct{})}
+	go s.Run(srv.stop, 20*time.Millisecond)
+	return srv
+}
+
+// Close stops the server and every process behind the simulated instances.
+func (s *Server) Close() {
+	close(s.stop)
+	s.Server.Close()
+	s.Sim.Close()
+}
+
+// SDKConfig is an aws.Config for the real SDK clients pointed at the simulator, with static credentials and
+// the SDK's standard retryer (throttling is retried, as against AWS).
+func (s *Server) SDKConfig() aws.Config {
+	return aws.Config{
+		Region:       s.Sim.region,
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDSIMULATOR", "simulator-secret", ""),
+		BaseEndpoint: aws.String(s.URL),
+	}
+}
+
+// EndpointEnv is the environment that points any SDK-based program (the manager) at the simulator.
+func (s *Server) EndpointEnv() []string {
+	return []string{
+		"AWS_ENDPOINT_URL_AUTO_SCALING=" + s.URL,
+		"AWS_ENDPOINT_URL_EC2=" + s.URL,
+		"AWS_ENDPOINT_URL_ELASTICACHE=" + s.URL,
+		"AWS_REGION=" + s.Sim.region,
+		"AWS_ACCESS_KEY_ID=AKIDSIMULATOR",
+		"AWS_SECRET_ACCESS_KEY=simulator-secret",
+	}
+}

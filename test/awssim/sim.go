@@ -1,0 +1,306 @@
+/*
+Copyright 2026 The cache-remediator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package awssim is a stateful AWS simulator for Auto Scaling, EC2 and ElastiCache that speaks the real wire
+// protocols (awsquery and ec2query), so the real aws-sdk-go-v2 clients can be tested against it. It has an
+// injectable clock, fault injection, a call log, and can back each instance with a real redis-server and a
+// Dynomite-Manager-style HTTP status endpoint.
+package awssim
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+type service int
+
+const (
+	serviceAutoScaling service = iota
+	serviceEC2
+	serviceElastiCache
+)
+
+func (s service) String() string {
+	return [...]string{"autoscaling", "ec2", "elasticache"}[s]
+}
+
+func (s service) namespace() string {
+	return [...]string{nsAutoScaling, nsEC2, nsElastiCache}[s]
+}
+
+// serviceByVersion routes a request: Auto Scaling and EC2 share action names (DescribeTags), so the API
+// version, not the action, picks the service.
+var serviceByVersion = map[string]service{
+	"2011-01-01": serviceAutoScaling,
+	"2016-11-15": serviceEC2,
+	"2015-02-02": serviceElastiCache,
+}
+
+// Call is one API call as the simulator saw it.
+type Call struct {
+	Time    time.Time // simulated time
+	Service string
+	Action  string
+	Params  url.Values
+	// Error is the error code answered, empty on success.
+	Error string
+}
+
+// Mutating says whether the call changes state (anything but Describe*/List*).
+func (c Call) Mutating() bool {
+	return !strings.HasPrefix(c.Action, "Describe") && !strings.HasPrefix(c.Action, "List")
+}
+
+// Delays are the simulated durations of the transitions.
+type Delays struct {
+	Launch      time.Duration // Pending -> InService
+	Terminate   time.Duration // Terminating -> Terminated
+	ModifyNode  time.Duration // ElastiCache: replacing one node during a modification
+	Snapshot    time.Duration // ElastiCache snapshot creating -> available
+	HTTPWarmUp  time.Duration // Dynomite-style cold bootstrap after a node starts
+	ServiceNode time.Duration // ElastiCache: one node of a service update
+}
+
+// DefaultDelays are AWS-like durations.
+var DefaultDelays = Delays{
+	Launch: 90 * time.Second, Terminate: 30 * time.Second, ModifyNode: 5 * time.Minute,
+	Snapshot: 2 * time.Minute, HTTPWarmUp: 60 * time.Second, ServiceNode: 5 * time.Minute,
+}
+
+// Sim is the simulated cloud. All state is behind one mutex; time-driven transitions happen lazily
+// (before every request) and from Run's ticker, so a manual clock makes tests deterministic.
+type Sim struct {
+	mu sync.Mutex
+
+	clock  Clock
+	delays Delays
+	region string
+	nodes  NodeRunner
+
+	groups          map[string]*Group
+	instances       map[string]*Instance
+	images          map[string]*Image
+	instanceTypes   map[string]*InstanceType
+	templates       map[string]*LaunchTemplate // by id
+	launchConfigs   map[string]*LaunchConfiguration
+	activities      []*Activity
+	replication     map[string]*ReplicationGroup
+	cacheEvents     []CacheEvent
+	updateActions   []*UpdateAction
+	snapshots       map[string]*Snapshot
+	allowedNodeType map[string][]string // node type -> allowed scale-up targets
+	nodeTypeMemory  map[string]int64    // cache node type -> MiB
+
+	seq      int
+	calls    []Call
+	timeline []Transition
+	faults   faults
+	// OnCall, when set, is called (without the lock) after every call is logged; tests use it to kill the
+	// controller mid-step.
+	OnCall func(Call)
+}
+
+// Options configure a new simulator.
+type Options struct {
+	Clock  Clock
+	Delays *Delays
+	Region string
+	// Nodes starts and stops the processes behind instances (real Redis, HTTP status); nil runs none.
+	Nodes NodeRunner
+}
+
+// New returns an empty simulator.
+func New(opts Options) *Sim {
+	s := &Sim{
+		clock: opts.Clock, delays: DefaultDelays, region: opts.Region, nodes: opts.Nodes,
+		groups: map[string]*Group{}, instances: map[string]*Instance{}, images: map[string]*Image{},
+		instanceTypes: map[string]*InstanceType{}, templates: map[string]*LaunchTemplate{},
+		launchConfigs: map[string]*LaunchConfiguration{}, replication: map[string]*ReplicationGroup{},
+		snapshots: map[string]*Snapshot{}, allowedNodeType: map[string][]string{}, nodeTypeMemory: map[string]int64{},
+	}
+	if s.clock == nil {
+		s.clock = NewScaledClock(1)
+	}
+	if opts.Delays != nil {
+		s.delays = *opts.Delays
+	}
+	if s.region == "" {
+		s.region = "us-east-1"
+	}
+	if s.nodes == nil {
+		s.nodes = noNodes{}
+	}
+	return s
+}
+
+// Now is the simulator's current time.
+func (s *Sim) Now() time.Time { return s.clock.Now() }
+
+// Clock is the simulator's clock.
+func (s *Sim) Clock() Clock { return s.clock }
+
+func (s *Sim) nextID(prefix string) string {
+	s.seq++
+	return fmt.Sprintf("%s%017x", prefix, s.seq)
+}
+
+func (s *Sim) requestID() string {
+	s.seq++
+	return fmt.Sprintf("00000000-0000-4000-8000-%012d", s.seq)
+}
+
+// ServeHTTP answers one AWS API call.
+func (s *Sim) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(rw, err.Error(), http.StatusBadRequest)
+		return
+	}
+	form := r.PostForm
+	svc, ok := serviceByVersion[form.Get("Version")]
+	action := form.Get("Action")
+	if !ok || action == "" {
+		http.Error(rw, "unknown API version or action", http.StatusBadRequest)
+		return
+	}
+
+	s.mu.Lock()
+	now := s.clock.Now()
+	s.advanceLocked(now)
+	reqID := s.requestID()
+	call := Call{Time: now, Service: svc.String(), Action: action, Params: form}
+	fault, delay := s.faults.take(svc.String(), action)
+	var body []byte
+	var apiErr *apiError
+	if fault != nil {
+		apiErr = fault
+	} else {
+		body, apiErr = s.dispatchLocked(svc, action, form, now)
+	}
+	if apiErr != nil {
+		call.Error = apiErr.code
+	}
+	s.calls = append(s.calls, call)
+	onCall := s.OnCall
+	s.mu.Unlock()
+
+	if delay > 0 {
+		time.Sleep(delay)
+	}
+	switch {
+	case apiErr != nil:
+		writeError(rw, svc, reqID, apiErr)
+	case svc == serviceEC2:
+		writeEC2(rw, action, reqID, body)
+	default:
+		writeQuery(rw, svc.namespace(), action, reqID, body)
+	}
+	if onCall != nil {
+		onCall(call)
+	}
+}
+
+type handler func(s *Sim, form url.Values, now time.Time) ([]byte, *apiError)
+
+func (s *Sim) dispatchLocked(svc service, action string, form url.Values, now time.Time) ([]byte, *apiError) {
+	var table map[string]handler
+	switch svc {
+	case serviceAutoScaling:
+		table = autoScalingHandlers
+	case serviceEC2:
+		table = ec2Handlers
+	default:
+		table = elastiCacheHandlers
+	}
+	h, ok := table[action]
+	if !ok {
+		return nil, errorf(http.StatusBadRequest, "InvalidAction", "the action %s is not valid for this web service", action)
+	}
+	return h(s, form, now)
+}
+
+// Calls returns a copy of the call log.
+func (s *Sim) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Call(nil), s.calls...)
+}
+
+// ResetCalls empties the call log.
+func (s *Sim) ResetCalls() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = nil
+}
+
+// Advance moves time-driven state up to the clock's now; Run calls it on a ticker.
+func (s *Sim) Advance() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advanceLocked(s.clock.Now())
+}
+
+// Run advances the simulation every interval of real time until stop is closed, so processes behind
+// instances start and stop close to their simulated times even when no API call arrives.
+func (s *Sim) Run(stop <-chan struct{}, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			s.Advance()
+		}
+	}
+}
+
+// Close stops every process behind an instance.
+func (s *Sim) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, inst := range s.instances {
+		if inst.LifecycleState != StateTerminated {
+			s.nodes.Stop(inst)
+		}
+	}
+}
+
+// sortedKeys returns a map's keys in order, so that listings are stable.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// members collects prefix.member.N (awsquery) or prefix.N (ec2query) values in order.
+func members(form url.Values, prefix string) []string {
+	var out []string
+	for i := 1; ; i++ {
+		v, ok := form[fmt.Sprintf("%s.%d", prefix, i)]
+		if !ok {
+			return out
+		}
+		out = append(out, v[0])
+	}
+}

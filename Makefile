@@ -48,6 +48,7 @@ test: test-deps vet ## Run all tests against a real kube-apiserver, the AWS simu
 .PHONY: build
 build: ## Build the manager and the AWS simulator into bin/.
 	go build -o bin/manager ./cmd/manager
+	go build -o bin/awssim ./cmd/awssim
 
 .PHONY: run
 run: ## Run the manager against the cluster in the current kubeconfig.

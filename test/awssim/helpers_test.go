@@ -17,6 +17,9 @@ limitations under the License.
 package awssim_test
 
 import (
+	"encoding/json"
+	"net/http"
+	"os"
 	"testing"
 	"time"
 
@@ -93,3 +96,14 @@ func (f *fixture) step(d time.Duration) {
 }
 
 func str(s string) *string { return aws.String(s) }
+
+func getJSON(url string, into any) error {
+	resp, err := http.Get(url) //nolint:gosec // loopback address of a simulated node
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	return json.NewDecoder(resp.Body).Decode(into)
+}
+
+func writeFile(path, content string) error { return os.WriteFile(path, []byte(content), 0o600) }

@@ -166,7 +166,7 @@ func (p *ProcessNodes) primaryOf(cluster string) string {
 
 func (p *ProcessNodes) startRedis(inst *Instance, primary string) *exec.Cmd {
 	args := []string{"--bind", inst.PrivateIP, "--port", strconv.Itoa(p.RedisPort), "--save", "", "--appendonly", "no",
-		"--daemonize", "no", "--protected-mode", "no", "--dir", p.dir, "--dbfilename", inst.ID + ".rdb", "--logfile", ""}
+		"--daemonize", "no", "--protected-mode", "no", "--repl-diskless-sync-delay", "0", "--dir", p.dir, "--dbfilename", inst.ID + ".rdb", "--logfile", ""}
 	if primary != "" {
 		args = append(args, "--replicaof", primary, strconv.Itoa(p.RedisPort))
 	}

@@ -1,0 +1,243 @@
+/*
+Copyright 2026 The cache-remediator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package awssim_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/elasticache"
+	. "github.com/onsi/gomega"
+
+	"github.com/cache-remediator/cache-remediator/controllers/awsclient"
+	"github.com/cache-remediator/cache-remediator/test/awssim"
+)
+
+func TestATerminateWithoutDecrementLaunchesAReplacementFromTheCurrentTemplateVersion(t *testing.T) {
+	g := NewWithT(t)
+	f := newFixture(t)
+	_, err := f.ec2.CreateLaunchTemplateVersion(ctx, &ec2.CreateLaunchTemplateVersionInput{LaunchTemplateId: str(f.ltID), SourceVersion: str("1"),
+		LaunchTemplateData: &ec2types.RequestLaunchTemplateData{ImageId: str(amiNew), InstanceType: typeNew}})
+	g.Expect(err).NotTo(HaveOccurred())
+	_, err = f.asg.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{AutoScalingGroupName: str("cache-a"),
+		LaunchTemplate: &astypes.LaunchTemplateSpecification{LaunchTemplateId: str(f.ltID), Version: str("2")}})
+	g.Expect(err).NotTo(HaveOccurred())
+
+	old := f.srv.GroupInstances("cache-a")[0]
+	_, err = f.asg.TerminateInstanceInAutoScalingGroup(ctx, &autoscaling.TerminateInstanceInAutoScalingGroupInput{InstanceId: str(old.ID), ShouldDecrementDesiredCapacity: aws.Bool(false)})
+	g.Expect(err).NotTo(HaveOccurred())
+	insts := f.srv.GroupInstances("cache-a")
+	g.Expect(insts).To(HaveLen(2))
+	g.Expect(insts[0].LifecycleState).To(Equal(awssim.StateTerminating))
+	replacement := insts[1]
+	g.Expect(replacement.LifecycleState).To(Equal(awssim.StatePending))
+	g.Expect(replacement.ImageID).To(Equal(amiNew))
+	g.Expect(replacement.InstanceType).To(Equal(typeNew))
+	g.Expect(replacement.LaunchTemplateVersion).To(Equal(int64(2)))
+	g.Expect(replacement.Zone).To(Equal("us-east-1a"))
+
+	f.step(2 * time.Minute)
+	insts = f.srv.GroupInstances("cache-a")
+	g.Expect(insts).To(HaveLen(1), "the old instance is gone after the termination delay")
+	g.Expect(insts[0].ID).To(Equal(replacement.ID))
+	g.Expect(insts[0].LifecycleState).To(Equal(awssim.StateInService), "the replacement is InService after the launch delay")
+}
+
+func TestATerminateWithDecrementShrinksTheGroup(t *testing.T) {
+	g := NewWithT(t)
+	f := newFixture(t)
+	old := f.srv.GroupInstances("legacy")[0]
+	_, err := f.asg.TerminateInstanceInAutoScalingGroup(ctx, &autoscaling.TerminateInstanceInAutoScalingGroupInput{InstanceId: str(old.ID), ShouldDecrementDesiredCapacity: aws.Bool(true)})
+	g.Expect(err).NotTo(HaveOccurred())
+	grp, _ := f.srv.GroupState("legacy")
+	g.Expect(grp.Desired).To(Equal(int64(1)))
+	f.step(time.Minute)
+	g.Expect(f.srv.GroupInstances("legacy")).To(HaveLen(1), "no replacement was launched")
+}
+
+func TestDefaultAndLatestResolveWhenAnInstanceLaunches(t *testing.T) {
+	g := NewWithT(t)
+	f := newFixture(t)
+	_, err := f.ec2.CreateLaunchTemplateVersion(ctx, &ec2.CreateLaunchTemplateVersionInput{LaunchTemplateId: str(f.ltID), SourceVersion: str("1"),
+		LaunchTemplateData: &ec2types.RequestLaunchTemplateData{ImageId: str(amiNew)}})
+	g.Expect(err).NotTo(HaveOccurred())
+
+	// cache-b follows $Default (still 1); cache-c is pointed at $Latest (2).
+	_, err = f.asg.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{AutoScalingGroupName: str("cache-c"),
+		LaunchTemplate: &astypes.LaunchTemplateSpecification{LaunchTemplateId: str(f.ltID), Version: str("$Latest")}})
+	g.Expect(err).NotTo(HaveOccurred())
+	for _, grp := range []string{"cache-b", "cache-c"} {
+		_, err = f.asg.SetDesiredCapacity(ctx, &autoscaling.SetDesiredCapacityInput{AutoScalingGroupName: str(grp), DesiredCapacity: aws.Int32(2)})
+		g.Expect(err).NotTo(HaveOccurred())
+	}
+	g.Expect(f.srv.GroupInstances("cache-b")[1].ImageID).To(Equal(amiOld))
+	g.Expect(f.srv.GroupInstances("cache-c")[1].ImageID).To(Equal(amiNew))
+
+	// Moving the default moves what $Default launches next.
+	_, err = f.ec2.ModifyLaunchTemplate(ctx, &ec2.ModifyLaunchTemplateInput{LaunchTemplateId: str(f.ltID), DefaultVersion: str("2")})
+	g.Expect(err).NotTo(HaveOccurred())
+	_, err = f.asg.SetDesiredCapacity(ctx, &autoscaling.SetDesiredCapacityInput{AutoScalingGroupName: str("cache-b"), DesiredCapacity: aws.Int32(1)})
+	g.Expect(err).NotTo(HaveOccurred())
+	_, err = f.asg.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{AutoScalingGroupName: str("cache-b"), MaxSize: aws.Int32(3), DesiredCapacity: aws.Int32(2)})
+	g.Expect(err).NotTo(HaveOccurred())
+	insts := f.srv.GroupInstances("cache-b")
+	g.Expect(insts[len(insts)-1].ImageID).To(Equal(amiNew))
+	g.Expect(insts[len(insts)-1].LaunchTemplateVersion).To(Equal(int64(2)))
+}
+
+func TestALaunchFromAnUnavailableImageFailsAsAScalingActivity(t *testing.T) {
+	g := NewWithT(t)
+	f := newFixture(t)
+	_, err := f.ec2.CreateLaunchTemplateVersion(ctx, &ec2.CreateLaunchTemplateVersionInput{LaunchTemplateId: str(f.ltID), SourceVersion: str("1"),
+		LaunchTemplateData: &ec2types.RequestLaunchTemplateData{ImageId: str(amiGone)}})
+	g.Expect(err).NotTo(HaveOccurred())
+	_, err = f.asg.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{AutoScalingGroupName: str("cache-a"), DesiredCapacity: aws.Int32(2),
+		LaunchTemplate: &astypes.LaunchTemplateSpecification{LaunchTemplateId: str(f.ltID), Version: str("2")}})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(f.srv.GroupInstances("cache-a")).To(HaveLen(1), "nothing was launched")
+	acts, err := f.asg.DescribeScalingActivities(ctx, &autoscaling.DescribeScalingActivitiesInput{AutoScalingGroupName: str("cache-a"), MaxRecords: aws.Int32(1)})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(acts.Activities[0].StatusCode).To(Equal(astypes.ScalingActivityStatusCodeFailed))
+	g.Expect(aws.ToString(acts.Activities[0].Description)).To(ContainSubstring("is not available"))
+}
+
+func TestAnArchitectureMismatchFailsTheLaunch(t *testing.T) {
+	g := NewWithT(t)
+	f := newFixture(t)
+	_, err := f.ec2.CreateLaunchTemplateVersion(ctx, &ec2.CreateLaunchTemplateVersionInput{LaunchTemplateId: str(f.ltID), SourceVersion: str("1"),
+		LaunchTemplateData: &ec2types.RequestLaunchTemplateData{ImageId: str(amiArm)}})
+	g.Expect(err).NotTo(HaveOccurred())
+	_, err = f.asg.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{AutoScalingGroupName: str("cache-a"), DesiredCapacity: aws.Int32(2),
+		LaunchTemplate: &astypes.LaunchTemplateSpecification{LaunchTemplateId: str(f.ltID), Version: str("2")}})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(f.srv.GroupInstances("cache-a")).To(HaveLen(1))
+}
+
+func TestANodeTypeChangeReplacesReplicasFirstThenFailsOverAndReplacesTheOldPrimary(t *testing.T) {
+	g := NewWithT(t)
+	f := newFixture(t)
+	_, err := f.ec.ModifyReplicationGroup(ctx, &elasticache.ModifyReplicationGroupInput{ReplicationGroupId: str("sessions"), CacheNodeType: str(cacheNew), ApplyImmediately: aws.Bool(true)})
+	g.Expect(err).NotTo(HaveOccurred())
+	var order []string
+	for i := 0; i < 3; i++ {
+		f.step(5*time.Minute + time.Second)
+		rg, members, _ := f.srv.ReplicationGroupState("sessions")
+		if i < 2 {
+			g.Expect(rg.Status).To(Equal("modifying"))
+		}
+		for _, m := range members {
+			if m.NodeType == cacheNew && !contains(order, m.ClusterID) {
+				order = append(order, m.ClusterID)
+			}
+		}
+	}
+	g.Expect(order).To(Equal([]string{"sessions-002", "sessions-003", "sessions-001"}), "replicas first, the primary last")
+	f.step(5*time.Minute + time.Second)
+	rg, members, _ := f.srv.ReplicationGroupState("sessions")
+	g.Expect(rg.Status).To(Equal("available"))
+	g.Expect(rg.NodeType).To(Equal(cacheNew))
+	g.Expect(members[0].Role).To(Equal("replica"), "the old primary was failed over before it was replaced")
+
+	evs, err := f.ec.DescribeEvents(ctx, &elasticache.DescribeEventsInput{SourceIdentifier: str("sessions"), Duration: aws.Int32(60)})
+	g.Expect(err).NotTo(HaveOccurred())
+	var messages []string
+	for _, e := range evs.Events {
+		messages = append(messages, aws.ToString(e.Message))
+	}
+	g.Expect(messages).To(ContainElement(ContainSubstring("Failover from primary node sessions-001 to replica node sessions-002 completed")))
+	g.Expect(messages[0]).To(ContainSubstring("Finished modifying node type to " + cacheNew))
+}
+
+func TestANodeTypeChangeThatTheDataDoesNotFitIsRevertedWithAnEvent(t *testing.T) {
+	g := NewWithT(t)
+	clock := awssim.NewManualClock()
+	sim := awssim.New(awssim.Options{Clock: clock})
+	sim.AddNodeType("cache.r6g.xlarge", 26000, "cache.m6g.large")
+	sim.AddNodeType("cache.m6g.large", 6000)
+	sim.AddReplicationGroup(awssim.ReplicationGroupSpec{ID: "big", NodeType: "cache.r6g.xlarge", Zones: []string{"us-east-1a", "us-east-1b"}, UsedMemoryMiB: 20000, AutomaticFailover: true, MultiAZ: true})
+	srv := awssim.Serve(sim)
+	defer srv.Close()
+	ec := elasticache.NewFromConfig(srv.SDKConfig())
+	_, err := ec.ModifyReplicationGroup(ctx, &elasticache.ModifyReplicationGroupInput{ReplicationGroupId: str("big"), CacheNodeType: str("cache.m6g.large"), ApplyImmediately: aws.Bool(true)})
+	g.Expect(err).NotTo(HaveOccurred(), "ElastiCache accepts the change and reverts it later")
+	clock.Step(6 * time.Minute)
+	rg, _, _ := srv.ReplicationGroupState("big")
+	g.Expect(rg.Status).To(Equal("available"))
+	g.Expect(rg.NodeType).To(Equal("cache.r6g.xlarge"))
+	evs, err := ec.DescribeEvents(ctx, &elasticache.DescribeEventsInput{SourceIdentifier: str("big"), Duration: aws.Int32(60)})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(aws.ToString(evs.Events[0].Message)).To(ContainSubstring("Failed to modify node type to cache.m6g.large"))
+}
+
+func TestThrottlingSurfacesAsAThrottlingErrorAndTheSDKRetriesIt(t *testing.T) {
+	g := NewWithT(t)
+	f := newFixture(t)
+	f.srv.FailNext("autoscaling", "DescribeAutoScalingGroups", http.StatusBadRequest, "Throttling")
+	_, err := f.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{})
+	g.Expect(awsclient.Classify(err)).To(Equal(awsclient.KindThrottled), "with one attempt the throttle reaches the caller: %v", err)
+
+	cfg := f.srv.SDKConfig()
+	awsclient.Instrument(&cfg, awsclient.Options{MaxBackoff: 10 * time.Millisecond, RequestsPerSecond: 1000})
+	retrying := autoscaling.NewFromConfig(cfg)
+	f.srv.ResetCalls()
+	f.srv.Inject(awssim.Fault{Service: "autoscaling", Action: "DescribeAutoScalingGroups", Count: 2, Code: "Throttling"})
+	out, err := retrying.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{"cache-a"}})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(out.AutoScalingGroups).To(HaveLen(1))
+	var codes []string
+	for _, c := range f.srv.Calls() {
+		codes = append(codes, c.Error)
+	}
+	g.Expect(codes).To(Equal([]string{"Throttling", "Throttling", ""}), "two throttled attempts, then success")
+
+	// A 500 is retried too.
+	f.srv.Inject(awssim.Fault{Service: "ec2", Action: "DescribeImages", Count: 1, Status: http.StatusInternalServerError, Code: "InternalError"})
+	_, err = ec2.NewFromConfig(cfg).DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: []string{amiOld}})
+	g.Expect(err).NotTo(HaveOccurred())
+}
+
+func TestTheCallLogRecordsEveryCallWithItsParameters(t *testing.T) {
+	g := NewWithT(t)
+	f := newFixture(t)
+	f.srv.ResetCalls()
+	id := f.srv.GroupInstances("cache-b")[0].ID
+	_, err := f.asg.TerminateInstanceInAutoScalingGroup(ctx, &autoscaling.TerminateInstanceInAutoScalingGroupInput{InstanceId: str(id), ShouldDecrementDesiredCapacity: aws.Bool(false)})
+	g.Expect(err).NotTo(HaveOccurred())
+	calls := f.srv.Calls()
+	g.Expect(calls).To(HaveLen(1))
+	g.Expect(calls[0].Service).To(Equal("autoscaling"))
+	g.Expect(calls[0].Action).To(Equal("TerminateInstanceInAutoScalingGroup"))
+	g.Expect(calls[0].Params.Get("InstanceId")).To(Equal(id))
+	g.Expect(calls[0].Params.Get("ShouldDecrementDesiredCapacity")).To(Equal("false"))
+	g.Expect(calls[0].Mutating()).To(BeTrue())
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, v) {
+			return true
+		}
+	}
+	return false
+}

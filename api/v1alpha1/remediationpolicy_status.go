@@ -219,6 +219,14 @@ type StepStatus struct {
 	// +kubebuilder:validation:MaxLength=64
 	Zone string `json:"zone,omitempty"`
 
+	// groupInstances are the group's instances when the step started; the replacement is the instance
+	// launched after, which is how a restarted controller recognises it.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=100
+	// +kubebuilder:validation:items:MaxLength=64
+	GroupInstances []string `json:"groupInstances,omitempty"`
+
 	// replacementInstanceId is the node launched to replace instanceId, once observed.
 	// +optional
 	// +kubebuilder:validation:MaxLength=64

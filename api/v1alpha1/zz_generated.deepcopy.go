@@ -400,6 +400,11 @@ func (in *SecretKeyReference) DeepCopy() *SecretKeyReference {
 func (in *StepStatus) DeepCopyInto(out *StepStatus) {
 	*out = *in
 	out.Goal = in.Goal
+	if in.GroupInstances != nil {
+		in, out := &in.GroupInstances, &out.GroupInstances
+		*out = make([]string, len(*in))
+		copy(*out, *in)
+	}
 	in.StartedAt.DeepCopyInto(&out.StartedAt)
 	if in.HealthySince != nil {
 		in, out := &in.HealthySince, &out.HealthySince

@@ -1,0 +1,57 @@
+/*
+Copyright 2026 The cache-remediator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package health probes cache nodes (Redis INFO, a Dynomite-Manager-style HTTP status endpoint) and turns
+// what it read into gate results. Probing does I/O; evaluating gates is pure and table-tested.
+package health
+
+// Gate names, as they appear in status.gates and in blocking reasons.
+const (
+	GateInService        = "InService"
+	GateEC2Status        = "EC2Status"
+	GateRedisReachable   = "RedisReachable"
+	GateRedisReplication = "RedisReplication"
+	GateRedisPersistence = "RedisPersistence"
+	GateHTTPStatus       = "HTTPStatus"
+	GateCapacity         = "Capacity"
+	GateSinglePrimary    = "SinglePrimary"
+)
+
+// Result is one gate's verdict on one node (or the cluster when InstanceID is empty).
+type Result struct {
+	Gate       string
+	InstanceID string
+	OK         bool
+	// Reason is a CamelCase word; Message says what was seen, for a human.
+	Reason  string
+	Message string
+}
+
+func pass(gate, id string) Result { return Result{Gate: gate, InstanceID: id, OK: true, Reason: "Healthy"} }
+
+func fail(gate, id, reason, message string) Result {
+	return Result{Gate: gate, InstanceID: id, Reason: reason, Message: message}
+}
+
+// FirstFailure returns the first result that does not hold, if any.
+func FirstFailure(results []Result) (Result, bool) {
+	for _, r := range results {
+		if !r.OK {
+			return r, true
+		}
+	}
+	return Result{}, false
+}

@@ -1,0 +1,142 @@
+/*
+Copyright 2026 The cache-remediator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package health
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// RedisInfo is what a Redis probe read from one node.
+type RedisInfo struct {
+	// Err is set when the node could not be reached or answered an error (LOADING, MASTERDOWN, ...).
+	Err              error
+	Role             string // master or slave
+	MasterHost       string
+	MasterPort       int
+	MasterLinkUp     bool
+	SyncInProgress   bool
+	Loading          bool
+	BGSaveInProgress bool
+	AOFRewrite       bool
+	// ReplOffset is master_repl_offset on a primary and slave_repl_offset on a replica.
+	ReplOffset        int64
+	ConnectedReplicas int
+}
+
+// IsPrimary says whether the node is a Redis primary.
+func (i RedisInfo) IsPrimary() bool { return i.Err == nil && i.Role == "master" }
+
+// RedisProber reads INFO from nodes with one short-lived client per probe.
+type RedisProber struct {
+	Password string
+	Timeout  time.Duration
+}
+
+func (p RedisProber) client(ip string, port int32) *redis.Client {
+	timeout := p.Timeout
+	if timeout == 0 {
+		timeout = 2 * time.Second
+	}
+	return redis.NewClient(&redis.Options{
+		Addr: net.JoinHostPort(ip, strconv.Itoa(int(port))), Password: p.Password,
+		DialTimeout: timeout, ReadTimeout: timeout, WriteTimeout: timeout, MaxRetries: -1, PoolSize: 1,
+		// Health probes must not depend on the server speaking RESP3 or knowing CLIENT SETINFO.
+		Protocol: 2, DisableIdentity: true,
+	})
+}
+
+// Probe reads PING, INFO replication and INFO persistence from the node at ip:port.
+func (p RedisProber) Probe(ctx context.Context, ip string, port int32) RedisInfo {
+	c := p.client(ip, port)
+	defer c.Close()
+	if err := c.Ping(ctx).Err(); err != nil {
+		return RedisInfo{Err: err}
+	}
+	info, err := c.InfoMap(ctx, "replication", "persistence").Result()
+	if err != nil {
+		return RedisInfo{Err: err}
+	}
+	return parseInfo(info["Replication"], info["Persistence"])
+}
+
+func parseInfo(repl, persist map[string]string) RedisInfo {
+	atoi := func(s string) int64 { n, _ := strconv.ParseInt(s, 10, 64); return n }
+	out := RedisInfo{
+		Role: repl["role"], MasterHost: repl["master_host"], MasterPort: int(atoi(repl["master_port"])),
+		MasterLinkUp: repl["master_link_status"] == "up", SyncInProgress: repl["master_sync_in_progress"] == "1",
+		Loading: persist["loading"] == "1" || persist["async_loading"] == "1", BGSaveInProgress: persist["rdb_bgsave_in_progress"] == "1",
+		AOFRewrite: persist["aof_rewrite_in_progress"] == "1", ConnectedReplicas: int(atoi(repl["connected_slaves"])),
+	}
+	if out.Role == "master" {
+		out.ReplOffset = atoi(repl["master_repl_offset"])
+	} else {
+		out.ReplOffset = atoi(repl["slave_repl_offset"])
+	}
+	return out
+}
+
+// Failover hands the primary role at primaryIP to the replica at targetIP with Redis' coordinated FAILOVER:
+// the primary pauses writes, waits for the target to catch up, then swaps roles, so no acknowledged write
+// is lost. A failover already in progress counts as started.
+func (p RedisProber) Failover(ctx context.Context, primaryIP, targetIP string, port int32, timeout time.Duration) error {
+	c := p.client(primaryIP, port)
+	defer c.Close()
+	err := c.Do(ctx, "FAILOVER", "TO", targetIP, strconv.Itoa(int(port)), "TIMEOUT", strconv.FormatInt(timeout.Milliseconds(), 10)).Err()
+	if err != nil && err.Error() == "ERR FAILOVER already in progress." {
+		return nil
+	}
+	return err
+}
+
+// RedisGates evaluates the Redis gates of one node given the cluster's primary offset: reachable and not
+// loading; no BGSAVE or AOF rewrite; a replica's link up, not syncing, and within maxLag bytes.
+func RedisGates(id string, info RedisInfo, primaryOffset int64, maxLag int64) []Result {
+	if info.Err != nil {
+		return []Result{fail(GateRedisReachable, id, "Unreachable", "redis: "+info.Err.Error())}
+	}
+	out := []Result{pass(GateRedisReachable, id)}
+	switch {
+	case info.Loading:
+		out = append(out, fail(GateRedisPersistence, id, "Loading", "redis is loading its dataset"))
+	case info.BGSaveInProgress:
+		out = append(out, fail(GateRedisPersistence, id, "BackgroundSave", "a BGSAVE is running"))
+	case info.AOFRewrite:
+		out = append(out, fail(GateRedisPersistence, id, "AOFRewrite", "an AOF rewrite is running"))
+	default:
+		out = append(out, pass(GateRedisPersistence, id))
+	}
+	if info.Role == "master" {
+		return append(out, pass(GateRedisReplication, id))
+	}
+	switch lag := primaryOffset - info.ReplOffset; {
+	case !info.MasterLinkUp:
+		out = append(out, fail(GateRedisReplication, id, "LinkDown", fmt.Sprintf("replica's link to its primary %s is down", info.MasterHost)))
+	case info.SyncInProgress:
+		out = append(out, fail(GateRedisReplication, id, "Syncing", "replica is running a full sync from its primary"))
+	case lag > maxLag:
+		out = append(out, fail(GateRedisReplication, id, "Lagging", fmt.Sprintf("replica is %d bytes behind its primary (at most %d allowed)", lag, maxLag)))
+	default:
+		out = append(out, pass(GateRedisReplication, id))
+	}
+	return out
+}

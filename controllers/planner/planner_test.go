@@ -1,0 +1,384 @@
+/*
+Copyright 2026 The cache-remediator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package planner_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
+	"github.com/cache-remediator/cache-remediator/controllers/health"
+	"github.com/cache-remediator/cache-remediator/controllers/observation"
+	"github.com/cache-remediator/cache-remediator/controllers/planner"
+)
+
+var (
+	now     = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	oldGoal = v1.ImageAndType{ImageID: "ami-0000000a", InstanceType: "r6g.large"}
+	newGoal = v1.ImageAndType{ImageID: "ami-0000000b", InstanceType: "r6g.xlarge"}
+)
+
+// node builds an InService, healthy Redis node running img in group g (zone = g's letter).
+func node(id, g string, img v1.ImageAndType, primary bool) observation.Node {
+	info := health.RedisInfo{Role: "slave", MasterLinkUp: true, ReplOffset: 100}
+	if primary {
+		info = health.RedisInfo{Role: "master", ReplOffset: 100}
+	}
+	n := observation.Node{InstanceID: id, Group: g, Zone: "us-east-1" + g[len(g)-1:], PrivateIP: "127.0.0.1", ImageID: img.ImageID,
+		InstanceType: img.InstanceType, LifecycleState: "InService", EC2Status: "ok", LaunchedAt: now.Add(-time.Hour), Redis: &info}
+	n.Gates = observation.NodeGates(n, redisHealth(), 100)
+	return n
+}
+
+func redisHealth() v1.HealthSpec { return v1.HealthSpec{Redis: &v1.RedisHealth{}} }
+
+func spec() v1.RemediationPolicySpec {
+	return v1.RemediationPolicySpec{
+		Target:  v1.TargetSpec{AutoScalingGroups: &v1.AutoScalingGroupsTarget{Names: []string{"c-a", "c-b", "c-c"}}},
+		Desired: v1.DesiredSpec{ImageID: newGoal.ImageID, InstanceType: newGoal.InstanceType},
+		Health:  redisHealth(),
+	}
+}
+
+// cluster builds a 3-group cluster (primary in c-a) whose groups launch launches.
+func cluster(launches v1.ImageAndType, nodes ...observation.Node) *observation.Cluster {
+	c := &observation.Cluster{Now: now, Nodes: nodes}
+	for i, name := range []string{"c-a", "c-b", "c-c"} {
+		c.Groups = append(c.Groups, observation.Group{Name: name, Zones: []string{"us-east-1" + name[2:]}, Desired: 1, Max: 2, Position: i,
+			Launch: observation.LaunchSource{TemplateID: "lt-1", Version: "7", ImageID: launches.ImageID, InstanceType: launches.InstanceType}})
+	}
+	c.ClusterGates = []health.Result{{Gate: health.GateCapacity, OK: true}, {Gate: health.GateSinglePrimary, OK: true}}
+	return c
+}
+
+func allOld() []observation.Node {
+	return []observation.Node{node("i-a", "c-a", oldGoal, true), node("i-b", "c-b", oldGoal, false), node("i-c", "c-c", oldGoal, false)}
+}
+
+// held says every gate of the cluster has held for an hour.
+func held(c *observation.Cluster) map[string]time.Time {
+	out := map[string]time.Time{}
+	for _, r := range c.AllGates() {
+		out[planner.GateKey(r.Gate, r.InstanceID)] = now.Add(-time.Hour)
+	}
+	return out
+}
+
+func input(c *observation.Cluster) planner.Input {
+	return planner.Input{Spec: spec(), Generation: 1, Goal: newGoal, Cluster: c, HeldSince: held(c), Now: now}
+}
+
+func step(t v1.StepType, id, group string, started time.Time) *v1.StepStatus {
+	return &v1.StepStatus{Type: t, Purpose: v1.PurposeRollout, Goal: newGoal, InstanceID: id, Group: group, StartedAt: metav1.NewTime(started),
+		GroupInstances: []string{id}}
+}
+
+func TestPlan(t *testing.T) {
+	cases := []struct {
+		name   string
+		input  func() planner.Input
+		expect func(g Gomega, d planner.Decision)
+	}{
+		{"when the groups still launch the old AMI, it prepares a launch template version first", func() planner.Input {
+			return input(cluster(oldGoal, allOld()...))
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionPrepareLaunchTemplate))
+			g.Expect(d.Step.Type).To(Equal(v1.StepPrepareLaunchTemplate))
+			g.Expect(d.Phase).To(Equal(v1.PhaseProgressing))
+		}},
+		{"when a group follows $Latest that already has the goal, it still pins a numbered version", func() planner.Input {
+			c := cluster(newGoal, allOld()...)
+			c.Groups[1].Launch.Version = "$Latest"
+			return input(c)
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionPrepareLaunchTemplate))
+			g.Expect(d.Message).To(ContainSubstring("c-b"))
+		}},
+		{"when the groups launch the goal, it replaces a replica in the canary zone first", func() planner.Input {
+			return input(cluster(newGoal, node("i-c", "c-c", oldGoal, false), node("i-b", "c-b", oldGoal, false), node("i-a", "c-a", oldGoal, true), node("i-a2", "c-a", oldGoal, false)))
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionTerminate))
+			g.Expect(d.Step.InstanceID).To(Equal("i-a2"))
+			g.Expect(d.Step.GroupInstances).To(ConsistOf("i-a", "i-a2"))
+		}},
+		{"when canaryZone names another zone, that zone's replica goes first", func() planner.Input {
+			in := input(cluster(newGoal, allOld()...))
+			in.Spec.Target.AutoScalingGroups.CanaryZone = "us-east-1c"
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Step.InstanceID).To(Equal("i-c"))
+		}},
+		{"when only the primary is outdated, it hands the primary role off before replacing it", func() planner.Input {
+			return input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b2", "c-b", newGoal, false), node("i-c2", "c-c", newGoal, false)))
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionHandOff))
+			g.Expect(d.Step.Type).To(Equal(v1.StepHandOffPrimary))
+			g.Expect(d.Step.InstanceID).To(Equal("i-a"))
+		}},
+		{"when the outdated primary has no healthy replica, it blocks rather than lose data", func() planner.Input {
+			b := node("i-b2", "c-b", newGoal, false)
+			b.Redis.MasterLinkUp = false
+			b.Gates = observation.NodeGates(b, redisHealth(), 100)
+			c := cluster(newGoal, node("i-a", "c-a", oldGoal, true), b)
+			c.Groups = c.Groups[:2]
+			in := input(c)
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Phase).To(Equal(v1.PhaseBlocked))
+		}},
+		{"when a replica is syncing, it blocks with the gate's reason and touches nothing", func() planner.Input {
+			b := node("i-b", "c-b", oldGoal, false)
+			b.Redis.SyncInProgress = true
+			b.Gates = observation.NodeGates(b, redisHealth(), 100)
+			return input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), b, node("i-c", "c-c", oldGoal, false)))
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Step).To(BeNil())
+			g.Expect(d.Phase).To(Equal(v1.PhaseBlocked))
+			g.Expect(d.Reason).To(Equal(v1.ReasonGateBlocked))
+			g.Expect(d.Message).To(ContainSubstring("RedisReplication on i-b"))
+		}},
+		{"when a replica lags more than allowed, it blocks", func() planner.Input {
+			b := node("i-b", "c-b", oldGoal, false)
+			b.Redis.ReplOffset = 0
+			b.Gates = observation.NodeGates(b, v1.HealthSpec{Redis: &v1.RedisHealth{MaxReplicationLagBytes: ptr(int64(10))}}, 100)
+			return input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), b, node("i-c", "c-c", oldGoal, false)))
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Phase).To(Equal(v1.PhaseBlocked))
+			g.Expect(d.Message).To(ContainSubstring("100 bytes behind"))
+		}},
+		{"when a BGSAVE runs on the primary, it blocks", func() planner.Input {
+			a := node("i-a", "c-a", oldGoal, true)
+			a.Redis.BGSaveInProgress = true
+			a.Gates = observation.NodeGates(a, redisHealth(), 100)
+			return input(cluster(newGoal, a, node("i-b", "c-b", oldGoal, false), node("i-c", "c-c", oldGoal, false)))
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Phase).To(Equal(v1.PhaseBlocked))
+			g.Expect(d.Message).To(ContainSubstring("BGSAVE"))
+		}},
+		{"when the capacity is incomplete, it blocks", func() planner.Input {
+			c := cluster(newGoal, allOld()...)
+			c.ClusterGates[0] = health.Result{Gate: health.GateCapacity, Reason: "CapacityIncomplete", Message: "group c-b has 0 of 1 instances InService"}
+			return input(c)
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Phase).To(Equal(v1.PhaseBlocked))
+			g.Expect(d.Message).To(ContainSubstring("0 of 1"))
+		}},
+		{"when the gates hold but not yet for stableFor, it waits without acting and says so", func() planner.Input {
+			in := input(cluster(newGoal, allOld()...))
+			in.HeldSince = map[string]time.Time{}
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Phase).To(Equal(v1.PhaseProgressing))
+			g.Expect(d.Message).To(ContainSubstring("hold for 30s"))
+		}},
+		{"when every node runs the goal and is healthy, the rollout has succeeded", func() planner.Input {
+			return input(cluster(newGoal, node("i-a", "c-a", newGoal, true), node("i-b", "c-b", newGoal, false), node("i-c", "c-c", newGoal, false)))
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Phase).To(Equal(v1.PhaseSucceeded))
+			g.Expect(d.Reason).To(Equal(v1.ReasonUpToDate))
+			g.Expect(d.RequeueAfter).To(Equal(planner.DefaultTimings.Idle))
+		}},
+		{"when the policy is paused and nothing is in flight, it starts nothing", func() planner.Input {
+			in := input(cluster(newGoal, allOld()...))
+			in.Paused, in.PausedBy = true, v1.ReasonPausedBySpec
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Phase).To(Equal(v1.PhasePaused))
+		}},
+		{"when the goal failed before at this generation, it does not retry", func() planner.Input {
+			in := input(cluster(newGoal, allOld()...))
+			in.FailedTarget = &v1.FailedTarget{Goal: newGoal, Generation: 1, Reason: v1.ReasonNodeTimeout}
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Phase).To(Equal(v1.PhaseFailed))
+			g.Expect(d.Reason).To(Equal(v1.ReasonTargetPreviouslyFailed))
+		}},
+		{"when the goal failed at an older generation, it tries again", func() planner.Input {
+			in := input(cluster(newGoal, allOld()...))
+			in.FailedTarget = &v1.FailedTarget{Goal: newGoal, Generation: 0}
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionTerminate))
+		}},
+		{"when a replacement step's termination was not recorded and the node still serves, it terminates", func() planner.Input {
+			in := input(cluster(newGoal, allOld()...))
+			in.Step = step(v1.StepReplaceNode, "i-b", "c-b", now.Add(-time.Second))
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionTerminate))
+			g.Expect(d.Step.InstanceID).To(Equal("i-b"))
+		}},
+		{"when a replacement step's termination went through before a crash, it does not terminate again", func() planner.Input {
+			b := node("i-b", "c-b", oldGoal, false)
+			b.LifecycleState, b.Gates = "Terminating", nil
+			in := input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), b, node("i-c", "c-c", oldGoal, false)))
+			in.Step = step(v1.StepReplaceNode, "i-b", "c-b", now.Add(-time.Second))
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Step.ActionTaken).To(BeTrue())
+			g.Expect(d.Step.Message).To(ContainSubstring("waiting for c-b to launch a replacement"))
+		}},
+		{"when the replacement is healthy but not yet for stableFor, it records since when and waits", func() planner.Input {
+			in := input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b2", "c-b", newGoal, false), node("i-c", "c-c", oldGoal, false)))
+			in.Step = step(v1.StepReplaceNode, "i-b", "c-b", now.Add(-time.Minute))
+			in.Step.ActionTaken = true
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Step.ReplacementInstanceID).To(Equal("i-b2"))
+			g.Expect(d.Step.HealthySince.Time).To(Equal(now))
+			g.Expect(d.Completed).To(BeNil())
+		}},
+		{"when the replacement has been healthy for stableFor, the step completes and the next node starts", func() planner.Input {
+			c := cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b2", "c-b", newGoal, false), node("i-c", "c-c", oldGoal, false))
+			in := input(c)
+			in.Step = step(v1.StepReplaceNode, "i-b", "c-b", now.Add(-time.Minute))
+			in.Step.ActionTaken = true
+			since := metav1.NewTime(now.Add(-31 * time.Second))
+			in.Step.HealthySince = &since
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Completed.InstanceID).To(Equal("i-b"))
+			g.Expect(d.Action).To(Equal(planner.ActionTerminate))
+			g.Expect(d.Step.InstanceID).To(Equal("i-c"))
+		}},
+		{"when a node of the group that was already there runs the goal, it is not taken for the replacement", func() planner.Input {
+			c := cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b1", "c-b", newGoal, false), node("i-b", "c-b", oldGoal, false))
+			in := input(c)
+			in.Step = step(v1.StepReplaceNode, "i-b", "c-b", now.Add(-time.Minute))
+			in.Step.GroupInstances = []string{"i-b", "i-b1"}
+			in.Step.ActionTaken = true
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Step.ReplacementInstanceID).To(BeEmpty())
+			g.Expect(d.Completed).To(BeNil())
+		}},
+		{"when the replacement becomes unhealthy again, the stableFor clock restarts", func() planner.Input {
+			b2 := node("i-b2", "c-b", newGoal, false)
+			b2.Redis.SyncInProgress = true
+			b2.Gates = observation.NodeGates(b2, redisHealth(), 100)
+			in := input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), b2))
+			in.Step = step(v1.StepReplaceNode, "i-b", "c-b", now.Add(-time.Minute))
+			in.Step.ActionTaken = true
+			since := metav1.NewTime(now.Add(-10 * time.Second))
+			in.Step.HealthySince = &since
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Step.HealthySince).To(BeNil())
+			g.Expect(d.Step.Message).To(ContainSubstring("full sync"))
+		}},
+		{"when a replacement is not healthy within nodeTimeout, the rollout fails and nothing else is touched", func() planner.Input {
+			in := input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-c", "c-c", oldGoal, false)))
+			in.Step = step(v1.StepReplaceNode, "i-b", "c-b", now.Add(-21*time.Minute))
+			in.Step.ActionTaken = true
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Failed).To(BeTrue())
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Step).To(BeNil())
+			g.Expect(d.Phase).To(Equal(v1.PhaseFailed))
+			g.Expect(d.Reason).To(Equal(v1.ReasonNodeTimeout))
+		}},
+		{"when the policy is paused mid-replacement, the in-flight replacement is still watched", func() planner.Input {
+			in := input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-c", "c-c", oldGoal, false)))
+			in.Step = step(v1.StepReplaceNode, "i-b", "c-b", now.Add(-time.Minute))
+			in.Step.ActionTaken = true
+			in.Paused = true
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Step).NotTo(BeNil())
+			g.Expect(d.Phase).To(Equal(v1.PhaseProgressing))
+		}},
+		{"when the handed-off primary is a healthy replica of a new primary, it replaces that node next", func() planner.Input {
+			in := input(cluster(newGoal, node("i-a", "c-a", oldGoal, false), node("i-b2", "c-b", newGoal, true), node("i-c2", "c-c", newGoal, false)))
+			in.Step = step(v1.StepHandOffPrimary, "i-a", "c-a", now.Add(-5*time.Second))
+			in.Step.ActionTaken = true
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Completed.Type).To(Equal(v1.StepHandOffPrimary))
+			g.Expect(d.Action).To(Equal(planner.ActionTerminate))
+			g.Expect(d.Step.Type).To(Equal(v1.StepReplaceNode))
+			g.Expect(d.Step.InstanceID).To(Equal("i-a"))
+		}},
+		{"when the hand-off was requested but the old primary is still primary, it waits without asking again", func() planner.Input {
+			in := input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b2", "c-b", newGoal, false)))
+			in.Step = step(v1.StepHandOffPrimary, "i-a", "c-a", now.Add(-5*time.Second))
+			in.Step.ActionTaken = true
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Step.Type).To(Equal(v1.StepHandOffPrimary))
+		}},
+		{"when the template step finds every group pinned to the goal, it completes", func() planner.Input {
+			in := input(cluster(newGoal, allOld()...))
+			in.Step = step(v1.StepPrepareLaunchTemplate, "", "", now.Add(-time.Second))
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Completed.Type).To(Equal(v1.StepPrepareLaunchTemplate))
+			g.Expect(d.Action).To(Equal(planner.ActionTerminate))
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := NewWithT(t)
+			c.expect(g, planner.Plan(c.input()))
+		})
+	}
+}
+
+func TestNextNodeOrdersCanaryZoneThenGroupsThenPrimaryLast(t *testing.T) {
+	g := NewWithT(t)
+	c := cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-c", "c-c", oldGoal, false), node("i-b", "c-b", oldGoal, false), node("i-a2", "c-a", oldGoal, false))
+	var order []string
+	remaining := c.Outdated(newGoal)
+	for len(remaining) > 0 {
+		next := planner.NextNode(spec(), c, remaining)
+		order = append(order, next.InstanceID)
+		var rest []observation.Node
+		for _, n := range remaining {
+			if n.InstanceID != next.InstanceID {
+				rest = append(rest, n)
+			}
+		}
+		remaining = rest
+	}
+	g.Expect(order).To(Equal([]string{"i-a2", "i-b", "i-c", "i-a"}))
+}
+
+func TestHandOffTargetIsTheMostCaughtUpHealthyReplica(t *testing.T) {
+	g := NewWithT(t)
+	b, c3 := node("i-b", "c-b", oldGoal, false), node("i-c", "c-c", oldGoal, false)
+	b.Redis.ReplOffset, c3.Redis.ReplOffset = 90, 99
+	unhealthy := node("i-d", "c-c", oldGoal, false)
+	unhealthy.Redis.ReplOffset, unhealthy.Redis.Err = 100, errors.New("LOADING")
+	unhealthy.Gates = observation.NodeGates(unhealthy, redisHealth(), 100)
+	target, ok := planner.HandOffTarget(cluster(newGoal, node("i-a", "c-a", oldGoal, true), b, c3, unhealthy), "i-a")
+	g.Expect(ok).To(BeTrue())
+	g.Expect(target.InstanceID).To(Equal("i-c"))
+}
+
+func ptr[T any](v T) *T { return &v }

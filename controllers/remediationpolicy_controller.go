@@ -29,6 +29,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
@@ -51,12 +52,15 @@ type RemediationPolicyReconciler struct {
 	Clock    clock.PassiveClock
 	// Engine does the remediation; nil until one is wired (the policy then stays Pending).
 	Engine Engine
+	// Options tune the controller (tests that restart managers in one process skip the name check).
+	Options controller.Options
 }
 
 // +kubebuilder:rbac:groups=remediation.cache-remediator.io,resources=remediationpolicies,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=remediation.cache-remediator.io,resources=remediationpolicies/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=remediation.cache-remediator.io,resources=remediationpolicies/finalizers,verbs=update
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
 
 // Reconcile fetches the policy, ensures the finalizer, runs the delete or the normal path and patches status
 // once, in a defer. observedGeneration moves only when the reconcile succeeded.
@@ -137,5 +141,6 @@ func (r *RemediationPolicyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&remediationv1alpha1.RemediationPolicy{}, builder.WithPredicates(
 			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Named("remediationpolicy").
+		WithOptions(r.Options).
 		Complete(r)
 }

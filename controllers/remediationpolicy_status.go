@@ -69,15 +69,11 @@ func setKstatusConditions(policy *remediationv1alpha1.RemediationPolicy) {
 	} else {
 		meta.RemoveStatusCondition(&policy.Status.Conditions, remediationv1alpha1.ConditionReconciling)
 	}
-	switch policy.Status.Phase {
-	case remediationv1alpha1.PhaseFailed, remediationv1alpha1.PhaseRolledBack, remediationv1alpha1.PhaseBlocked:
-		ready := meta.FindStatusCondition(policy.Status.Conditions, remediationv1alpha1.ConditionReady)
-		reason, msg := string(policy.Status.Phase), "the rollout cannot make progress without a change"
-		if ready != nil {
-			reason, msg = ready.Reason, ready.Message
-		}
-		setCondition(policy, remediationv1alpha1.ConditionStalled, metav1.ConditionTrue, reason, msg)
-	default:
+	// Stalled: the rollout cannot go on without a change from the user (a bad target, a failed goal). A gate
+	// that does not hold yet is a wait, not a stall.
+	if degraded := meta.FindStatusCondition(policy.Status.Conditions, remediationv1alpha1.ConditionDegraded); degraded != nil && degraded.Status == metav1.ConditionTrue {
+		setCondition(policy, remediationv1alpha1.ConditionStalled, metav1.ConditionTrue, degraded.Reason, degraded.Message)
+	} else {
 		meta.RemoveStatusCondition(&policy.Status.Conditions, remediationv1alpha1.ConditionStalled)
 	}
 }

@@ -18,8 +18,10 @@ limitations under the License.
 package main
 
 import (
+	"context"
 	"flag"
 	"os"
+	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -32,14 +34,20 @@ import (
 
 	remediationv1alpha1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
 	"github.com/cache-remediator/cache-remediator/controllers"
+	"github.com/cache-remediator/cache-remediator/controllers/asgengine"
+	"github.com/cache-remediator/cache-remediator/controllers/awsclient"
+	"github.com/cache-remediator/cache-remediator/controllers/planner"
 )
 
 func main() {
 	var metricsAddr, probeAddr string
-	var leaderElect bool
+	var leaderElect, fastPoll bool
+	var awsRPS float64
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "The address the metrics endpoint binds to; 0 disables it.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "The address the health and readiness probes bind to.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader so that only one replica acts at a time.")
+	flag.Float64Var(&awsRPS, "aws-requests-per-second", 10, "Client-side rate limit of AWS API calls per service.")
+	flag.BoolVar(&fastPoll, "fast-poll", false, "Look again every second while a node changes (for simulators that run faster than real time).")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -61,10 +69,21 @@ func main() {
 		log.Error(err, "Unable to create manager")
 		os.Exit(1)
 	}
+	awsConfig, err := awsclient.LoadConfig(context.Background(), awsclient.Options{RequestsPerSecond: awsRPS})
+	if err != nil {
+		log.Error(err, "Unable to load the AWS configuration")
+		os.Exit(1)
+	}
+	recorder := mgr.GetEventRecorder("cache-remediator")
+	engine := asgengine.New(mgr.GetClient(), recorder, clock.RealClock{}, awsclient.NewClients(awsConfig))
+	if fastPoll {
+		engine.Timings = planner.Timings{Transition: time.Second, Blocked: 2 * time.Second, Idle: time.Minute}
+	}
 	reconciler := &controllers.RemediationPolicyReconciler{
 		Client:   mgr.GetClient(),
-		Recorder: mgr.GetEventRecorder("cache-remediator"),
+		Recorder: recorder,
 		Clock:    clock.RealClock{},
+		Engine:   engine,
 	}
 	if err := reconciler.SetupWithManager(mgr); err != nil {
 		log.Error(err, "Unable to set up controller", "controller", "RemediationPolicy")

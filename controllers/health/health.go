@@ -20,14 +20,15 @@ package health
 
 // Gate names, as they appear in status.gates and in blocking reasons.
 const (
-	GateInService        = "InService"
-	GateEC2Status        = "EC2Status"
-	GateRedisReachable   = "RedisReachable"
-	GateRedisReplication = "RedisReplication"
-	GateRedisPersistence = "RedisPersistence"
-	GateHTTPStatus       = "HTTPStatus"
-	GateCapacity         = "Capacity"
-	GateSinglePrimary    = "SinglePrimary"
+	GateInService             = "InService"
+	GateEC2Status             = "EC2Status"
+	GateRedisReachable        = "RedisReachable"
+	GateRedisReplication      = "RedisReplication"
+	GateRedisPersistence      = "RedisPersistence"
+	GateHTTPStatus            = "HTTPStatus"
+	GateCapacity              = "Capacity"
+	GateSinglePrimary         = "SinglePrimary"
+	GateReplicasFollowPrimary = "ReplicasFollowPrimary"
 )
 
 // Result is one gate's verdict on one node (or the cluster when InstanceID is empty).
@@ -40,7 +41,9 @@ type Result struct {
 	Message string
 }
 
-func pass(gate, id string) Result { return Result{Gate: gate, InstanceID: id, OK: true, Reason: "Healthy"} }
+func pass(gate, id string) Result {
+	return Result{Gate: gate, InstanceID: id, OK: true, Reason: "Healthy"}
+}
 
 func fail(gate, id, reason, message string) Result {
 	return Result{Gate: gate, InstanceID: id, Reason: reason, Message: message}

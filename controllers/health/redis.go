@@ -108,6 +108,13 @@ func (p RedisProber) Failover(ctx context.Context, primaryIP, targetIP string, p
 	return err
 }
 
+// ReplicaOf makes the node at ip replicate from the primary at primaryIP.
+func (p RedisProber) ReplicaOf(ctx context.Context, ip, primaryIP string, port int32) error {
+	c := p.client(ip, port)
+	defer c.Close()
+	return c.Do(ctx, "REPLICAOF", primaryIP, strconv.Itoa(int(port))).Err()
+}
+
 // RedisGates evaluates the Redis gates of one node given the cluster's primary offset: reachable and not
 // loading; no BGSAVE or AOF rewrite; a replica's link up, not syncing, and within maxLag bytes.
 func RedisGates(id string, info RedisInfo, primaryOffset int64, maxLag int64) []Result {

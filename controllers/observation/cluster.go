@@ -90,7 +90,9 @@ func (n Node) Runs(goal v1.ImageAndType) bool {
 func (n Node) InService() bool { return n.LifecycleState == StateInService }
 
 // Leaving says whether the node is terminating or gone.
-func (n Node) Leaving() bool { return n.LifecycleState != StateInService && n.LifecycleState != StatePending }
+func (n Node) Leaving() bool {
+	return n.LifecycleState != StateInService && n.LifecycleState != StatePending
+}
 
 // Healthy says whether the node is InService and every gate holds.
 func (n Node) Healthy() bool {
@@ -168,6 +170,22 @@ func (c *Cluster) Primary() (Node, bool) {
 		return Node{}, false
 	}
 	return found[0], true
+}
+
+// ReplicasNotFollowingPrimary returns the serving replicas that replicate from another node than the
+// primary (after a FAILOVER the other replicas still follow the old primary until they are re-pointed).
+func (c *Cluster) ReplicasNotFollowingPrimary() []Node {
+	primary, ok := c.Primary()
+	if !ok {
+		return nil
+	}
+	var out []Node
+	for _, n := range c.Nodes {
+		if !n.Leaving() && n.Role() == v1.RoleReplica && n.Redis.MasterHost != primary.PrivateIP {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // Outdated returns the serving nodes that do not run the goal.

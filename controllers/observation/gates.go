@@ -90,6 +90,12 @@ func clusterGates(c *Cluster, h v1.HealthSpec, primaries int) []health.Result {
 	if h.Redis != nil {
 		if primaries == 1 {
 			out = append(out, health.Result{Gate: health.GateSinglePrimary, OK: true, Reason: "Healthy"})
+			if stray := c.ReplicasNotFollowingPrimary(); len(stray) > 0 {
+				out = append(out, health.Result{Gate: health.GateReplicasFollowPrimary, Reason: "ChainedReplica",
+					Message: fmt.Sprintf("replica %s replicates from %s, not from the primary", stray[0].InstanceID, stray[0].Redis.MasterHost)})
+			} else {
+				out = append(out, health.Result{Gate: health.GateReplicasFollowPrimary, OK: true, Reason: "Healthy"})
+			}
 		} else {
 			out = append(out, health.Result{Gate: health.GateSinglePrimary, Reason: "PrimaryCount",
 				Message: fmt.Sprintf("the cluster has %d Redis primaries, want exactly 1", primaries)})

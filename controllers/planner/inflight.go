@@ -73,15 +73,22 @@ func planHandOff(in Input, step *v1.StepStatus) Decision {
 		// The node went away on its own; nothing left to hand off or replace.
 		return done(in, step)
 	}
-	if node.Role() == v1.RoleReplica && node.Healthy() {
-		if _, hasPrimary := in.Cluster.Primary(); hasPrimary {
-			replace := newStep(in, v1.StepReplaceNode, node)
-			replace.Purpose, replace.Goal = step.Purpose, step.Goal
-			replace.Message = fmt.Sprintf("replacing former primary %s (%s)", node.InstanceID, node.Zone)
-			d := progressing(in, replace, ActionTerminate)
-			d.Completed = step
-			return d
+	if _, hasPrimary := in.Cluster.Primary(); hasPrimary && node.Role() == v1.RoleReplica && node.Healthy() {
+		if stray := in.Cluster.ReplicasNotFollowingPrimary(); len(stray) > 0 {
+			// FAILOVER moved the role; the other replicas still follow the old primary. Re-point them.
+			step.Message = fmt.Sprintf("re-pointing replica %s at the new primary", stray[0].InstanceID)
+			return progressing(in, step, ActionHandOff)
 		}
+		if in.Paused {
+			// The hand-off is complete and safe to stop at; replacing the node would be a new step.
+			return done(in, step)
+		}
+		replace := newStep(in, v1.StepReplaceNode, node)
+		replace.Purpose, replace.Goal = step.Purpose, step.Goal
+		replace.Message = fmt.Sprintf("replacing former primary %s (%s)", node.InstanceID, node.Zone)
+		d := progressing(in, replace, ActionTerminate)
+		d.Completed = step
+		return d
 	}
 	if step.ActionTaken {
 		step.Message = fmt.Sprintf("waiting for %s to become a healthy replica of the new primary", node.InstanceID)

@@ -38,11 +38,12 @@ var (
 
 // node builds an InService, healthy Redis node running img in group g (zone = g's letter).
 func node(id, g string, img v1.ImageAndType, primary bool) observation.Node {
-	info := health.RedisInfo{Role: "slave", MasterLinkUp: true, ReplOffset: 100}
+	info := health.RedisInfo{Role: "slave", MasterHost: "127.0.0.1", MasterLinkUp: true, ReplOffset: 100}
+	ip := "127.0.0.2"
 	if primary {
-		info = health.RedisInfo{Role: "master", ReplOffset: 100}
+		info, ip = health.RedisInfo{Role: "master", ReplOffset: 100}, "127.0.0.1"
 	}
-	n := observation.Node{InstanceID: id, Group: g, Zone: "us-east-1" + g[len(g)-1:], PrivateIP: "127.0.0.1", ImageID: img.ImageID,
+	n := observation.Node{InstanceID: id, Group: g, Zone: "us-east-1" + g[len(g)-1:], PrivateIP: ip, ImageID: img.ImageID,
 		InstanceType: img.InstanceType, LifecycleState: "InService", EC2Status: "ok", LaunchedAt: now.Add(-time.Hour), Redis: &info}
 	n.Gates = observation.NodeGates(n, redisHealth(), 100)
 	return n
@@ -323,6 +324,18 @@ func TestPlan(t *testing.T) {
 			g.Expect(d.Action).To(Equal(planner.ActionTerminate))
 			g.Expect(d.Step.Type).To(Equal(v1.StepReplaceNode))
 			g.Expect(d.Step.InstanceID).To(Equal("i-a"))
+		}},
+		{"when replicas still follow the old primary after the failover, it re-points them before replacing it", func() planner.Input {
+			c3 := node("i-c2", "c-c", newGoal, false)
+			c3.Redis.MasterHost = "127.0.0.2"
+			in := input(cluster(newGoal, node("i-a", "c-a", oldGoal, false), node("i-b2", "c-b", newGoal, true), c3))
+			in.Step = step(v1.StepHandOffPrimary, "i-a", "c-a", now.Add(-5*time.Second))
+			in.Step.ActionTaken = true
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionHandOff))
+			g.Expect(d.Step.Type).To(Equal(v1.StepHandOffPrimary))
+			g.Expect(d.Step.Message).To(ContainSubstring("re-pointing replica i-c2"))
 		}},
 		{"when the hand-off was requested but the old primary is still primary, it waits without asking again", func() planner.Input {
 			in := input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b2", "c-b", newGoal, false)))

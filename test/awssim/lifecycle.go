@@ -233,8 +233,8 @@ func (s *Sim) activity(group, description, cause, status string, now time.Time) 
 }
 
 func (s *Sim) allocateIP() string {
-	s.seq++
-	return s.nodes.Address(s.seq)
+	s.ipSeq++
+	return s.nodes.Address(s.ipSeq)
 }
 
 func remove(list []string, v string) []string {

@@ -166,7 +166,10 @@ func (p *ProcessNodes) primaryOf(cluster string) string {
 
 func (p *ProcessNodes) startRedis(inst *Instance, primary string) *exec.Cmd {
 	args := []string{"--bind", inst.PrivateIP, "--port", strconv.Itoa(p.RedisPort), "--save", "", "--appendonly", "no",
-		"--daemonize", "no", "--protected-mode", "no", "--repl-diskless-sync-delay", "0", "--dir", p.dir, "--dbfilename", inst.ID + ".rdb", "--logfile", ""}
+		"--daemonize", "no", "--protected-mode", "no", "--repl-diskless-sync-delay", "0",
+		// Replicas connect to the primary from 127.0.0.1; announcing their own address makes the primary see
+		// them as a VPC would, which FAILOVER TO needs.
+		"--replica-announce-ip", inst.PrivateIP, "--dir", p.dir, "--dbfilename", inst.ID + ".rdb", "--logfile", ""}
 	if primary != "" {
 		args = append(args, "--replicaof", primary, strconv.Itoa(p.RedisPort))
 	}

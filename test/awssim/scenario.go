@@ -349,7 +349,8 @@ func (s *Sim) AddGroup(spec GroupSpec) error {
 			return err
 		}
 		inst := s.instances[g.InstanceIDs[len(g.InstanceIDs)-1]]
-		inst.LifecycleState, inst.readyAt = StateInService, now
+		inst.readyAt = now
+		s.transition(inst, StateInService, now)
 	}
 	return nil
 }

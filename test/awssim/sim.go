@@ -110,12 +110,15 @@ type Sim struct {
 	nodeTypeMemory  map[string]int64    // cache node type -> MiB
 
 	seq      int
+	ipSeq    int
 	calls    []Call
 	timeline []Transition
 	faults   faults
-	// OnCall, when set, is called (without the lock) after every call is logged; tests use it to kill the
-	// controller mid-step.
-	OnCall func(Call)
+	// BeforeCall, when set, is called (without the lock) before a call is processed, and OnCall after it
+	// is logged; tests use them to look at the cluster before a termination or to kill the controller
+	// mid-call.
+	BeforeCall func(Call)
+	OnCall     func(Call)
 }
 
 // Options configure a new simulator.
@@ -179,6 +182,13 @@ func (s *Sim) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if !ok || action == "" {
 		http.Error(rw, "unknown API version or action", http.StatusBadRequest)
 		return
+	}
+
+	s.mu.Lock()
+	before := s.BeforeCall
+	s.mu.Unlock()
+	if before != nil {
+		before(Call{Time: s.clock.Now(), Service: svc.String(), Action: action, Params: form})
 	}
 
 	s.mu.Lock()
@@ -303,4 +313,11 @@ func members(form url.Values, prefix string) []string {
 		}
 		out = append(out, v[0])
 	}
+}
+
+// SetHooks sets BeforeCall and OnCall (either may be nil).
+func (s *Sim) SetHooks(before, after func(Call)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.BeforeCall, s.OnCall = before, after
 }

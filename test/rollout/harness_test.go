@@ -1,0 +1,350 @@
+/*
+Copyright 2026 The cache-remediator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package rollout_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sort"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/redis/go-redis/v9"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/utils/clock"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
+	"github.com/cache-remediator/cache-remediator/controllers"
+	"github.com/cache-remediator/cache-remediator/controllers/asgengine"
+	"github.com/cache-remediator/cache-remediator/controllers/awsclient"
+	"github.com/cache-remediator/cache-remediator/controllers/planner"
+	"github.com/cache-remediator/cache-remediator/test/awssim"
+)
+
+const (
+	amiOld    = "ami-0aaaaaaaaaaaaaaa1"
+	amiNew    = "ami-0bbbbbbbbbbbbbbb2"
+	amiBroken = "ami-0eeeeeeeeeeeeeee5"
+	amiX86    = "ami-0ccccccccccccccc3"
+	amiGone   = "ami-0ddddddddddddddd4"
+	typeOld   = "r6g.large"
+	typeNew   = "r6g.xlarge"
+	// speed runs the simulator 60x faster than real time: a 90 s launch takes 1.5 s.
+	speed = 60
+)
+
+var (
+	goalNew  = v1.ImageAndType{ImageID: amiNew, InstanceType: typeNew}
+	fastPoll = planner.Timings{Transition: 250 * time.Millisecond, Blocked: 500 * time.Millisecond, Idle: 30 * time.Second}
+	zones    = []string{"us-east-1a", "us-east-1b", "us-east-1c"}
+	nsSeq    int
+)
+
+// simCluster is a simulated account with one cache cluster of three groups (one node per zone).
+type simCluster struct {
+	srv    *awssim.Server
+	procs  *awssim.ProcessNodes
+	groups []string
+	ns     string
+	policy string
+}
+
+type clusterOptions struct {
+	redis    bool
+	httpPort int
+	tagged   bool
+}
+
+// newCluster builds the account; its groups opt in for policy ns/policy.
+func newCluster(policy string, opts clusterOptions) *simCluster {
+	nsSeq++
+	ns := fmt.Sprintf("rollout-%d", nsSeq)
+	Expect(env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())
+	tags := map[string]string{}
+	if opts.tagged {
+		tags[v1.OptInTagKey] = ns + "." + policy
+	}
+	sc := &awssim.Scenario{
+		ClockSpeed: speed, Redis: opts.redis, HTTPStatusPort: opts.httpPort,
+		Delays: &awssim.ScenarioDelays{Launch: "90s", Terminate: "30s", WarmUp: "60s"},
+		Images: []awssim.ScenarioImage{{ID: amiOld, Architecture: "arm64"}, {ID: amiNew, Architecture: "arm64"},
+			{ID: amiBroken, Architecture: "arm64", Unhealthy: true}, {ID: amiX86, Architecture: "x86_64"}, {ID: amiGone, Architecture: "arm64", State: "deregistered"}},
+		InstanceTypes:   []awssim.ScenarioInstanceType{{Name: typeOld, Architectures: []string{"arm64"}}, {Name: typeNew, Architectures: []string{"arm64"}}},
+		LaunchTemplates: []awssim.ScenarioLaunchTemplate{{Name: policy, Versions: []awssim.ScenarioTemplateVersion{{ImageID: amiOld, InstanceType: typeOld}}}},
+	}
+	c := &simCluster{ns: ns, policy: policy}
+	var groups []awssim.ScenarioGroup
+	for _, z := range zones {
+		name := fmt.Sprintf("%s-%s", policy, z[len(z)-1:])
+		c.groups = append(c.groups, name)
+		groups = append(groups, awssim.ScenarioGroup{Name: name, Zone: z, Size: 1, LaunchTemplate: policy, Tags: tags})
+	}
+	sc.Clusters = []awssim.ScenarioCluster{{Name: policy, Groups: groups}}
+	sim, procs, err := sc.Build(nil, GinkgoT().TempDir())
+	Expect(err).NotTo(HaveOccurred())
+	c.srv, c.procs = awssim.Serve(sim), procs
+	DeferCleanup(c.srv.Close)
+	return c
+}
+
+// policyFor is a policy on the cluster's groups with test-sized durations.
+func (c *simCluster) policyFor(goal v1.ImageAndType, health v1.HealthSpec) *v1.RemediationPolicy {
+	if health.StableFor == nil {
+		health.StableFor = &metav1.Duration{Duration: time.Second}
+	}
+	if health.NodeTimeout == nil {
+		health.NodeTimeout = &metav1.Duration{Duration: 30 * time.Second}
+	}
+	return &v1.RemediationPolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: c.policy, Namespace: c.ns},
+		Spec: v1.RemediationPolicySpec{
+			Target:   v1.TargetSpec{AutoScalingGroups: &v1.AutoScalingGroupsTarget{Names: c.groups}},
+			Desired:  v1.DesiredSpec{ImageID: goal.ImageID, InstanceType: goal.InstanceType},
+			Health:   health,
+			Strategy: v1.StrategySpec{Canary: v1.CanarySpec{Nodes: ptr.To[int32](0)}},
+		},
+	}
+}
+
+func redisHealth() v1.HealthSpec { return v1.HealthSpec{Redis: &v1.RedisHealth{}} }
+
+// controllerProcess is one running manager with the reconciler and the ASG engine.
+type controllerProcess struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// startController starts a manager against envtest whose engine talks to the simulator.
+func startController(c *simCluster, throttled bool) *controllerProcess {
+	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
+		Scheme: clientgoscheme.Scheme, Metrics: metricsserver.Options{BindAddress: "0"},
+		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
+	})
+	Expect(err).NotTo(HaveOccurred())
+	cfg := c.srv.SDKConfig()
+	opts := awsclient.Options{RequestsPerSecond: 1000, MaxBackoff: 20 * time.Millisecond}
+	if throttled {
+		opts.MaxAttempts = 10
+	}
+	awsclient.Instrument(&cfg, opts)
+	recorder := mgr.GetEventRecorder("cache-remediator")
+	engine := asgengine.New(mgr.GetClient(), recorder, clock.RealClock{}, awsclient.NewClients(cfg))
+	engine.Timings = fastPoll
+	Expect((&controllers.RemediationPolicyReconciler{Client: mgr.GetClient(), Recorder: recorder, Clock: clock.RealClock{}, Engine: engine,
+		Options: controller.Options{SkipNameValidation: ptr.To(true)}}).SetupWithManager(mgr)).To(Succeed())
+	mctx, cancel := context.WithCancel(ctx)
+	p := &controllerProcess{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer GinkgoRecover()
+		defer close(p.done)
+		Expect(mgr.Start(mctx)).To(Succeed())
+	}()
+	return p
+}
+
+func (p *controllerProcess) stop() {
+	p.cancel()
+	<-p.done
+}
+
+func get(p *v1.RemediationPolicy) *v1.RemediationPolicy {
+	got := &v1.RemediationPolicy{}
+	Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(p), got)).To(Succeed())
+	return got
+}
+
+// phaseOf polls the policy's phase; when a Failed phase shows up where another was expected, the failure
+// message shows why.
+func phaseOf(p *v1.RemediationPolicy) func() v1.Phase {
+	return func() v1.Phase {
+		got := get(p)
+		if got.Status.Phase == v1.PhaseFailed || got.Status.Phase == v1.PhaseBlocked {
+			GinkgoWriter.Printf("policy %s is %s: %s\n", p.Name, got.Status.Phase, got.Status.BlockedBy)
+		}
+		return got.Status.Phase
+	}
+}
+
+// terminations lists the instance ids of the TerminateInstanceInAutoScalingGroup calls that succeeded.
+func (c *simCluster) terminations() []string {
+	var ids []string
+	for _, call := range c.srv.Calls() {
+		if call.Action == "TerminateInstanceInAutoScalingGroup" && call.Error == "" {
+			ids = append(ids, call.Params.Get("InstanceId"))
+		}
+	}
+	return ids
+}
+
+func (c *simCluster) mutatingCalls() []string {
+	var out []string
+	for _, call := range c.srv.Calls() {
+		if call.Mutating() {
+			out = append(out, call.Action)
+		}
+	}
+	return out
+}
+
+// instances returns the cluster's serving instances by group order.
+func (c *simCluster) instances() []awssim.Instance {
+	var out []awssim.Instance
+	for _, g := range c.groups {
+		for _, inst := range c.srv.GroupInstances(g) {
+			if inst.LifecycleState == awssim.StateInService || inst.LifecycleState == awssim.StatePending {
+				out = append(out, inst)
+			}
+		}
+	}
+	return out
+}
+
+// maxOutOfService replays the simulator's timeline from the start of the test: the most nodes of the
+// cluster that were ever missing from InService at once after the first `from` transitions.
+func (c *simCluster) maxOutOfService(from int) int {
+	inService := map[string]bool{}
+	worst := 0
+	desired := len(c.groups)
+	for i, tr := range c.srv.Timeline() {
+		switch {
+		case tr.To == awssim.StateInService:
+			inService[tr.InstanceID] = true
+		case tr.From == awssim.StateInService:
+			delete(inService, tr.InstanceID)
+		}
+		if out := desired - len(inService); i >= from && out > worst {
+			worst = out
+		}
+	}
+	return worst
+}
+
+func redisClient(ip string) *redis.Client {
+	return redis.NewClient(&redis.Options{Addr: net.JoinHostPort(ip, "6379"), DialTimeout: 200 * time.Millisecond,
+		ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond, MaxRetries: -1, PoolSize: 1})
+}
+
+func role(ip string) string {
+	c := redisClient(ip)
+	defer c.Close()
+	info, err := c.InfoMap(context.Background(), "replication").Result()
+	if err != nil {
+		return "unreachable"
+	}
+	r := info["Replication"]
+	if r["role"] == "slave" && (r["master_link_status"] != "up" || r["master_sync_in_progress"] != "0") {
+		return "replica-not-synced"
+	}
+	return r["role"]
+}
+
+// writer writes to whichever node is the primary for as long as it runs and remembers every write the
+// primary acknowledged.
+type writer struct {
+	c       *simCluster
+	mu      sync.Mutex
+	acked   []string
+	lastOK  time.Time
+	longest time.Duration
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+func startWriter(c *simCluster) *writer {
+	w := &writer{c: c, stop: make(chan struct{}), done: make(chan struct{}), lastOK: time.Now()}
+	go w.run()
+	return w
+}
+
+func (w *writer) primary() *redis.Client {
+	for _, inst := range w.c.instances() {
+		if inst.LifecycleState == awssim.StateInService && role(inst.PrivateIP) == "master" {
+			return redisClient(inst.PrivateIP)
+		}
+	}
+	return nil
+}
+
+func (w *writer) run() {
+	defer close(w.done)
+	var primary *redis.Client
+	for i := 0; ; i++ {
+		select {
+		case <-w.stop:
+			if primary != nil {
+				_ = primary.Close()
+			}
+			return
+		case <-time.After(2 * time.Millisecond):
+		}
+		if primary == nil {
+			if primary = w.primary(); primary == nil {
+				continue
+			}
+		}
+		key := fmt.Sprintf("write:%06d", i)
+		if err := primary.Set(context.Background(), key, i, 0).Err(); err != nil {
+			// READONLY after a hand-off, or the node is gone: find the primary again.
+			_ = primary.Close()
+			primary = nil
+			continue
+		}
+		now := time.Now()
+		w.mu.Lock()
+		w.acked = append(w.acked, key)
+		if gap := now.Sub(w.lastOK); gap > w.longest {
+			w.longest = gap
+		}
+		w.lastOK = now
+		w.mu.Unlock()
+	}
+}
+
+// finish stops writing and counts the acknowledged writes the final primary does not have.
+func (w *writer) finish() (acked, lost int, longestGap time.Duration) {
+	close(w.stop)
+	<-w.done
+	primary := w.primary()
+	Expect(primary).NotTo(BeNil(), "the cluster has a primary at the end")
+	defer primary.Close()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	keys := append([]string(nil), w.acked...)
+	sort.Strings(keys)
+	for start := 0; start < len(keys); start += 500 {
+		batch := keys[start:min(start+500, len(keys))]
+		values, err := primary.MGet(context.Background(), batch...).Result()
+		Expect(err).NotTo(HaveOccurred())
+		for _, v := range values {
+			if v == nil {
+				lost++
+			}
+		}
+	}
+	return len(keys), lost, w.longest
+}

@@ -236,6 +236,11 @@ type StepStatus struct {
 	// +optional
 	ActionTaken bool `json:"actionTaken,omitempty"`
 
+	// originalCapacity is the group's desired capacity and max size before a SurgeNode step raised them;
+	// the step restores them, and never lets the group drop below them.
+	// +optional
+	OriginalCapacity *GroupCapacity `json:"originalCapacity,omitempty"`
+
 	// startedAt is when the step started; the step fails at startedAt + health.nodeTimeout.
 	// +required
 	StartedAt metav1.Time `json:"startedAt"`
@@ -248,6 +253,36 @@ type StepStatus struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=1024
 	Message string `json:"message,omitempty"`
+}
+
+// GroupCapacity is an Auto Scaling group's desired capacity and max size.
+type GroupCapacity struct {
+	// desired is the group's desired capacity.
+	// +required
+	// +kubebuilder:validation:Minimum=0
+	Desired int32 `json:"desired"`
+
+	// max is the group's max size.
+	// +required
+	// +kubebuilder:validation:Minimum=0
+	Max int32 `json:"max"`
+}
+
+// RolloutRecord remembers the milestones of the rollout toward one goal that AWS cannot show: that the
+// canary baked, that cleanup ran. It is replaced when the goal changes.
+type RolloutRecord struct {
+	// goal is the AMI and type the rollout moves to (spec.desired, or lastGood while rolling back).
+	// +required
+	Goal ImageAndType `json:"goal"`
+
+	// canaryBakedAt is when the canary nodes finished their bake with every gate holding.
+	// +optional
+	CanaryBakedAt *metav1.Time `json:"canaryBakedAt,omitempty"`
+
+	// cleanedUpAt is when the launch template versions and launch configurations the rollout no longer
+	// needs were deleted.
+	// +optional
+	CleanedUpAt *metav1.Time `json:"cleanedUpAt,omitempty"`
 }
 
 // GateResult is the last evaluation of one health gate.
@@ -305,6 +340,10 @@ type FailedTarget struct {
 	// failedAt is when the failure was detected.
 	// +optional
 	FailedAt *metav1.Time `json:"failedAt,omitempty"`
+
+	// rollbackFailed says the rollback to lastGood failed too; the controller then halts in Failed.
+	// +optional
+	RollbackFailed bool `json:"rollbackFailed,omitempty"`
 }
 
 // RemediationPolicyStatus is what the controller observed and decided.
@@ -357,6 +396,18 @@ type RemediationPolicyStatus struct {
 	// lastGood is the last AMI and type every node ran healthily; rollbacks go there.
 	// +optional
 	LastGood *ImageAndType `json:"lastGood,omitempty"`
+
+	// rollout records the milestones of the rollout toward the current goal (canary baked, cleaned up).
+	// +optional
+	Rollout *RolloutRecord `json:"rollout,omitempty"`
+
+	// supersededLaunchConfigurations are launch configurations the groups used before the controller
+	// pointed them at its own copies; they are deleted once the rollout succeeds and no group uses them.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=255
+	SupersededLaunchConfigurations []string `json:"supersededLaunchConfigurations,omitempty"`
 
 	// failedTarget is the goal that last failed; it is not retried until the spec changes or the retry
 	// annotation is set.

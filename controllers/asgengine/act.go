@@ -21,6 +21,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -47,6 +48,16 @@ func (e *Engine) act(ctx context.Context, policy *v1.RemediationPolicy, c *obser
 	case planner.ActionTerminate:
 		_, err := awsclient.TerminateInstance(ctx, e.AWS.AutoScaling, d.Step.InstanceID, false)
 		return err
+	case planner.ActionTerminateWithDecrement:
+		_, err := awsclient.TerminateInstance(ctx, e.AWS.AutoScaling, d.Step.InstanceID, true)
+		return err
+	case planner.ActionSurge:
+		g, _ := c.Group(d.Step.Group)
+		return awsclient.SetCapacity(ctx, e.AWS.AutoScaling, awsclient.Group{Name: g.Name, Max: g.Max}, int64(d.Step.OriginalCapacity.Desired)+1)
+	case planner.ActionRestoreCapacity:
+		return awsclient.SetMaxSize(ctx, e.AWS.AutoScaling, d.Step.Group, int64(d.Step.OriginalCapacity.Max))
+	case planner.ActionCleanup:
+		return e.cleanup(ctx, policy, c)
 	}
 	return nil
 }
@@ -65,7 +76,7 @@ func (e *Engine) prepareLaunch(ctx context.Context, policy *v1.RemediationPolicy
 		version, ok := created[g.Launch.TemplateID]
 		if !ok {
 			v, err := awsclient.CreateTemplateVersion(ctx, e.AWS.EC2, g.Launch.TemplateID, g.Launch.Resolved, goal.ImageID, goal.InstanceType,
-				fmt.Sprintf("cache-remediator %s/%s: %s", policy.Namespace, policy.Name, goal), clientToken(policy, g.Launch.TemplateID, goal))
+				versionDescriptionPrefix(policy)+goal.String(), clientToken(policy, g.Launch.TemplateID, goal))
 			if err != nil {
 				return fmt.Errorf("creating a version of launch template %s: %w", g.Launch.TemplateID, err)
 			}
@@ -83,6 +94,10 @@ func (e *Engine) prepareLaunch(ctx context.Context, policy *v1.RemediationPolicy
 // configurations cannot be changed) and points the group at the copy.
 func (e *Engine) prepareLaunchConfiguration(ctx context.Context, policy *v1.RemediationPolicy, g observation.Group, goal v1.ImageAndType) error {
 	name := LaunchConfigurationName(g.Name, goal)
+	// Remember the configuration the group leaves, so that cleanup deletes it once the rollout succeeded.
+	if old := g.Launch.LaunchConfiguration; old != "" && old != name && !slices.Contains(policy.Status.SupersededLaunchConfigurations, old) {
+		policy.Status.SupersededLaunchConfigurations = append(policy.Status.SupersededLaunchConfigurations, old)
+	}
 	existing, err := awsclient.DescribeLaunchConfigurations(ctx, e.AWS.AutoScaling, []string{name})
 	if err != nil {
 		return err
@@ -157,7 +172,15 @@ func (e *Engine) actionFailed(policy *v1.RemediationPolicy, d planner.Decision, 
 // completed records a finished step: the ledger notes the replacement, an event says so, and the AWS calls
 // spent on the node go to the metric.
 func (e *Engine) completed(policy *v1.RemediationPolicy, step *v1.StepStatus, now time.Time) {
-	if step.Type != v1.StepReplaceNode {
+	switch step.Type {
+	case v1.StepBake:
+		e.event(policy, corev1.EventTypeNormal, "CanaryBaked", "Bake", fmt.Sprintf("the canary on %s held every gate for its bake; rolling out the rest", step.Goal))
+		return
+	case v1.StepCleanup:
+		e.event(policy, corev1.EventTypeNormal, "CleanedUp", "Cleanup", "deleted the launch template versions and launch configurations the rollout no longer needs")
+		return
+	case v1.StepReplaceNode, v1.StepSurgeNode:
+	default:
 		return
 	}
 	t := now
@@ -172,8 +195,12 @@ func (e *Engine) completed(policy *v1.RemediationPolicy, step *v1.StepStatus, no
 }
 
 // failed records a failed goal: it is not retried until the spec changes or the retry annotation is set.
-func (e *Engine) failed(policy *v1.RemediationPolicy, d planner.Decision, now time.Time) {
-	policy.Status.FailedTarget = &v1.FailedTarget{Goal: d.Completed.Goal, Generation: policy.Generation, Reason: d.Reason, Message: d.Message, FailedAt: timePtr(now)}
-	e.event(policy, corev1.EventTypeWarning, d.Reason, "Fail", d.Message)
-	rolloutsTotal.WithLabelValues("failed").Inc()
+func (e *Engine) failed(policy *v1.RemediationPolicy, f *v1.FailedTarget) {
+	policy.Status.FailedTarget = f
+	e.event(policy, corev1.EventTypeWarning, f.Reason, "Fail", f.Message)
+	result := "failed"
+	if policy.Spec.Strategy.RollbackOnFailure && !f.RollbackFailed {
+		result = "rolling_back"
+	}
+	rolloutsTotal.WithLabelValues(result).Inc()
 }

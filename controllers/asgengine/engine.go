@@ -115,7 +115,8 @@ func (e *Engine) reconcile(ctx context.Context, policy *v1.RemediationPolicy, st
 	}
 	decision := planner.Plan(planner.Input{
 		Spec: policy.Spec, Generation: policy.Generation, Goal: policy.Spec.Desired.Goal(), Cluster: cluster,
-		Step: policy.Status.CurrentStep, FailedTarget: policy.Status.FailedTarget, HeldSince: heldSince(policy.Status.Gates),
+		Step: policy.Status.CurrentStep, FailedTarget: policy.Status.FailedTarget, LastGood: policy.Status.LastGood, Record: policy.Status.Rollout,
+		HeldSince: heldSince(policy.Status.Gates),
 		Paused: paused, PausedBy: pausedBy, Now: now, Timings: e.timings(),
 	})
 	if err := e.apply(ctx, policy, cluster, decision, now); err != nil {
@@ -129,8 +130,11 @@ func (e *Engine) apply(ctx context.Context, policy *v1.RemediationPolicy, cluste
 	if d.Completed != nil {
 		e.completed(policy, d.Completed, now)
 	}
-	if d.Failed {
-		e.failed(policy, d, now)
+	if d.FailedTarget != nil {
+		e.failed(policy, d.FailedTarget)
+	}
+	if d.Record != nil {
+		policy.Status.Rollout = d.Record
 	}
 	started := d.Step != nil && (policy.Status.CurrentStep == nil || !sameStep(policy.Status.CurrentStep, d.Step))
 	policy.Status.CurrentStep = d.Step
@@ -193,7 +197,9 @@ func (e *Engine) event(policy *v1.RemediationPolicy, eventType, reason, action, 
 // leaves a node out: an in-flight replacement is watched to completion first, and no new step starts.
 func (e *Engine) SafeToForget(ctx context.Context, policy *v1.RemediationPolicy) (bool, ctrl.Result, error) {
 	step := policy.Status.CurrentStep
-	if step == nil || !step.ActionTaken || step.Type == v1.StepPrepareLaunchTemplate {
+	// A bake or a cleanup can stop anywhere; a replacement or a surge must finish (never a node out, never
+	// a group left one bigger).
+	if step == nil || !step.ActionTaken || step.Type == v1.StepPrepareLaunchTemplate || step.Type == v1.StepBake || step.Type == v1.StepCleanup {
 		return true, ctrl.Result{}, nil
 	}
 	res, err := e.reconcile(ctx, policy, true)

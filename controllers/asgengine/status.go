@@ -69,12 +69,15 @@ func (e *Engine) report(policy *v1.RemediationPolicy, o outcome, now time.Time) 
 	st.Phase = o.phase
 	blockedBefore := st.BlockedBy
 	st.BlockedBy = ""
-	if o.phase == v1.PhaseBlocked || o.phase == v1.PhaseFailed || o.phase == v1.PhasePaused {
+	if o.phase == v1.PhaseBlocked || o.phase == v1.PhaseFailed || o.phase == v1.PhasePaused || o.phase == v1.PhaseRolledBack {
 		st.BlockedBy = o.reason + ": " + o.message
 	}
 	switch {
 	case o.phase == v1.PhaseBlocked && st.BlockedBy != blockedBefore:
 		e.event(policy, corev1.EventTypeWarning, o.reason, "Block", o.message)
+	case o.phase == v1.PhaseRolledBack && previous != v1.PhaseRolledBack:
+		e.event(policy, corev1.EventTypeWarning, v1.ReasonRolledBack, "Rollback", o.message)
+		rolloutsTotal.WithLabelValues("rolled_back").Inc()
 	case o.phase == v1.PhaseSucceeded && previous != v1.PhaseSucceeded:
 		goal := policy.Spec.Desired.Goal()
 		st.LastGood = &goal
@@ -92,7 +95,7 @@ func (e *Engine) report(policy *v1.RemediationPolicy, o outcome, now time.Time) 
 	} else {
 		setCondition(policy, v1.ConditionProgressing, metav1.ConditionFalse, o.reason, "no step is in flight")
 	}
-	if o.degraded || o.phase == v1.PhaseFailed {
+	if o.degraded || o.phase == v1.PhaseFailed || o.phase == v1.PhaseRolledBack {
 		setCondition(policy, v1.ConditionDegraded, metav1.ConditionTrue, o.reason, o.message)
 	} else {
 		setCondition(policy, v1.ConditionDegraded, metav1.ConditionFalse, v1.ReasonAsExpected, "nothing has failed")

@@ -229,3 +229,9 @@ func GroupsTaggedWith(ctx context.Context, api AutoScalingAPI, key, value string
 	}
 	return names, nil
 }
+
+// SetMaxSize sets a group's max size (to put it back after a surge).
+func SetMaxSize(ctx context.Context, api AutoScalingAPI, group string, maxSize int64) error {
+	_, err := api.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{AutoScalingGroupName: aws.String(group), MaxSize: aws.Int32(int32(maxSize))})
+	return err
+}

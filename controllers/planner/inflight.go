@@ -23,6 +23,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
+	"github.com/cache-remediator/cache-remediator/controllers/health"
 	"github.com/cache-remediator/cache-remediator/controllers/observation"
 )
 
@@ -32,22 +33,25 @@ func metav1Time(t time.Time) metav1.Time { return metav1.NewTime(t) }
 // it past its deadline, or waits. A paused policy still watches its in-flight step to completion.
 func planInFlight(in Input) Decision {
 	step := in.Step.DeepCopy()
-	if in.Now.Sub(step.StartedAt.Time) > in.Spec.Health.NodeTimeoutOrDefault() {
-		return Decision{Failed: true, Completed: step, Phase: v1.PhaseFailed, Reason: v1.ReasonNodeTimeout, RequeueAfter: in.Timings.Idle,
-			Message: fmt.Sprintf("%s of %s did not finish within nodeTimeout %s: %s", step.Type, orCluster(step.InstanceID), in.Spec.Health.NodeTimeoutOrDefault(), step.Message)}
+	// A bake has its own length (bakeTime); every other step must be done within nodeTimeout.
+	if step.Type != v1.StepBake && in.Now.Sub(step.StartedAt.Time) > in.Spec.Health.NodeTimeoutOrDefault() {
+		return fail(in, step, v1.ReasonNodeTimeout,
+			fmt.Sprintf("%s of %s did not finish within nodeTimeout %s: %s", step.Type, orCluster(step.InstanceID), in.Spec.Health.NodeTimeoutOrDefault(), step.Message))
 	}
 	switch step.Type {
 	case v1.StepPrepareLaunchTemplate:
 		return planPrepare(in, step)
 	case v1.StepHandOffPrimary:
 		return planHandOff(in, step)
+	case v1.StepBake:
+		return planBake(in, step)
+	case v1.StepCleanup:
+		return planCleanup(in, step)
+	case v1.StepSurgeNode:
+		return planSurge(in, step)
 	default:
 		return planReplace(in, step)
 	}
-}
-
-func progressing(in Input, step *v1.StepStatus, action Action) Decision {
-	return Decision{Action: action, Step: step, Phase: v1.PhaseProgressing, Reason: v1.ReasonRollingOut, Message: step.Message, RequeueAfter: in.Timings.Transition}
 }
 
 // done finishes the step and plans the next one on the same observation.
@@ -59,12 +63,49 @@ func done(in Input, step *v1.StepStatus) Decision {
 	return d
 }
 
+// doneWithRecord finishes a step that leaves a milestone in the rollout record.
+func doneWithRecord(in Input, step *v1.StepStatus, mark func(*v1.RolloutRecord)) Decision {
+	record := &v1.RolloutRecord{Goal: step.Goal}
+	if in.Record != nil && in.Record.Goal == step.Goal {
+		record = in.Record.DeepCopy()
+	}
+	mark(record)
+	in.Record = record
+	d := done(in, step)
+	d.Record = record
+	return d
+}
+
+// fail ends the step as a failure. A rollout's failure records the goal as failed, and then the plan rolls
+// back or halts; a rollback's failure halts.
+func fail(in Input, step *v1.StepStatus, reason, message string) Decision {
+	failed := &v1.FailedTarget{Goal: step.Goal, Generation: in.Generation, Reason: reason, Message: message, FailedAt: ptrTime(in.Now)}
+	if step.Purpose == v1.PurposeRollback && in.FailedTarget != nil {
+		failed = in.FailedTarget.DeepCopy()
+		failed.RollbackFailed = true
+		failed.Message = fmt.Sprintf("%s; rolling back to %s failed too: %s", failed.Message, step.Goal, message)
+	}
+	next := in
+	next.Step, next.FailedTarget = nil, failed
+	d := Plan(next)
+	d.FailedTarget = failed
+	if d.Phase == v1.PhaseFailed {
+		d.Reason, d.Message = reason, message
+	}
+	return d
+}
+
+func ptrTime(t time.Time) *metav1.Time {
+	mt := metav1Time(t)
+	return &mt
+}
+
 func planPrepare(in Input, step *v1.StepStatus) Decision {
 	if len(in.Cluster.GroupsNotLaunching(step.Goal)) == 0 {
 		return done(in, step)
 	}
 	// Not there yet (a crash between creating the version and pointing the groups, or a retry): again.
-	return progressing(in, step, ActionPrepareLaunchTemplate)
+	return started(in, step, ActionPrepareLaunchTemplate)
 }
 
 func planHandOff(in Input, step *v1.StepStatus) Decision {
@@ -77,60 +118,116 @@ func planHandOff(in Input, step *v1.StepStatus) Decision {
 		if stray := in.Cluster.ReplicasNotFollowingPrimary(); len(stray) > 0 {
 			// FAILOVER moved the role; the other replicas still follow the old primary. Re-point them.
 			step.Message = fmt.Sprintf("re-pointing replica %s at the new primary", stray[0].InstanceID)
-			return progressing(in, step, ActionHandOff)
+			return started(in, step, ActionHandOff)
 		}
 		if in.Paused {
 			// The hand-off is complete and safe to stop at; replacing the node would be a new step.
 			return done(in, step)
 		}
-		replace := newStep(in, v1.StepReplaceNode, node)
-		replace.Purpose, replace.Goal = step.Purpose, step.Goal
-		replace.Message = fmt.Sprintf("replacing former primary %s (%s)", node.InstanceID, node.Zone)
-		d := progressing(in, replace, ActionTerminate)
+		next := in
+		next.purpose, next.Goal = step.Purpose, step.Goal
+		d := replace(next, node, "former primary, "+node.Zone)
 		d.Completed = step
 		return d
 	}
 	if step.ActionTaken {
 		step.Message = fmt.Sprintf("waiting for %s to become a healthy replica of the new primary", node.InstanceID)
-		return progressing(in, step, ActionNone)
+		return started(in, step, ActionNone)
 	}
-	return progressing(in, step, ActionHandOff)
+	return started(in, step, ActionHandOff)
+}
+
+// planBake watches the canary: every gate must keep holding for bakeTime. A gate that fails during the
+// bake fails the rollout.
+func planBake(in Input, step *v1.StepStatus) Decision {
+	if r, failed := health.FirstFailure(in.Cluster.AllGates()); failed {
+		return fail(in, step, v1.ReasonGateFailedDuringBake, "a gate failed while the canary baked: "+gateMessage(r))
+	}
+	bake := in.Spec.Strategy.Canary.BakeTimeOrDefault()
+	if elapsed := in.Now.Sub(step.StartedAt.Time); elapsed < bake {
+		d := started(in, step, ActionNone)
+		d.RequeueAfter = min(in.Timings.Transition, bake-elapsed)
+		return d
+	}
+	return doneWithRecord(in, step, func(r *v1.RolloutRecord) { r.CanaryBakedAt = ptrTime(in.Now) })
+}
+
+func planCleanup(in Input, step *v1.StepStatus) Decision {
+	if !step.ActionTaken {
+		return started(in, step, ActionCleanup)
+	}
+	return doneWithRecord(in, step, func(r *v1.RolloutRecord) { r.CleanedUpAt = ptrTime(in.Now) })
 }
 
 func planReplace(in Input, step *v1.StepStatus) Decision {
-	c := in.Cluster
-	old, present := c.Node(step.InstanceID)
+	old, present := in.Cluster.Node(step.InstanceID)
 	if !step.ActionTaken {
 		if present && !old.Leaving() {
-			return progressing(in, step, ActionTerminate)
+			return started(in, step, ActionTerminate)
 		}
 		// The termination went through but the controller stopped before recording it.
 		step.ActionTaken = true
 	}
-	replacement, found := replacementFor(c, step)
+	if d, ready := awaitReplacement(in, step); !ready {
+		return d
+	}
+	return done(in, step)
+}
+
+// planSurge launches the replacement before the old node goes: raise the group by one, wait for the new
+// node to be healthy for stableFor, terminate the old node with a decrement, put the max size back. Each
+// action is chosen from what is observed, so a repeated reconcile never raises or terminates twice.
+func planSurge(in Input, step *v1.StepStatus) Decision {
+	group, _ := in.Cluster.Group(step.Group)
+	old, present := in.Cluster.Node(step.InstanceID)
+	original := step.OriginalCapacity
+	if original == nil {
+		original = &v1.GroupCapacity{Desired: int32(group.Desired), Max: int32(group.Max)}
+	}
+	if present && !old.Leaving() {
+		if !step.ActionTaken && group.Desired <= int64(original.Desired) {
+			return started(in, step, ActionSurge)
+		}
+		step.ActionTaken = true
+		if d, ready := awaitReplacement(in, step); !ready {
+			return d
+		}
+		step.Message = fmt.Sprintf("replacement %s is healthy; removing %s", step.ReplacementInstanceID, step.InstanceID)
+		return started(in, step, ActionTerminateWithDecrement)
+	}
+	if group.Max > int64(original.Max) {
+		step.Message = fmt.Sprintf("putting the max size of %s back to %d", step.Group, original.Max)
+		return started(in, step, ActionRestoreCapacity)
+	}
+	return done(in, step)
+}
+
+// awaitReplacement waits for the step's replacement node to be healthy for stableFor. It returns the
+// waiting decision, or ready.
+func awaitReplacement(in Input, step *v1.StepStatus) (Decision, bool) {
+	replacement, found := replacementFor(in.Cluster, step)
 	if !found {
 		step.Message = fmt.Sprintf("waiting for %s to launch a replacement for %s", step.Group, step.InstanceID)
 		step.HealthySince = nil
-		return progressing(in, step, ActionNone)
+		return started(in, step, ActionNone), false
 	}
 	step.ReplacementInstanceID = replacement.InstanceID
 	if !replacement.Healthy() {
 		step.HealthySince = nil
 		step.Message = fmt.Sprintf("waiting for replacement %s to be healthy: %s", replacement.InstanceID, firstProblem(replacement))
-		return progressing(in, step, ActionNone)
+		return started(in, step, ActionNone), false
 	}
 	if step.HealthySince == nil {
-		t := metav1Time(in.Now)
-		step.HealthySince = &t
+		step.HealthySince = ptrTime(in.Now)
 	}
 	stableFor := in.Spec.Health.StableForOrDefault()
 	if held := in.Now.Sub(step.HealthySince.Time); held < stableFor {
 		step.Message = fmt.Sprintf("replacement %s is healthy; holding for %s (%s so far)", replacement.InstanceID, stableFor, held.Round(time.Second))
-		d := progressing(in, step, ActionNone)
+		d := started(in, step, ActionNone)
 		d.RequeueAfter = min(in.Timings.Transition, stableFor-held)
-		return d
+		return d, false
 	}
-	return done(in, step)
+	return Decision{}, true
 }
 
 // replacementFor finds the node launched for the step: a serving node of the step's group that was not

@@ -56,6 +56,8 @@ func spec() v1.RemediationPolicySpec {
 		Target:  v1.TargetSpec{AutoScalingGroups: &v1.AutoScalingGroupsTarget{Names: []string{"c-a", "c-b", "c-c"}}},
 		Desired: v1.DesiredSpec{ImageID: newGoal.ImageID, InstanceType: newGoal.InstanceType},
 		Health:  redisHealth(),
+		// Most cases are about one replacement; the canary cases turn it on.
+		Strategy: v1.StrategySpec{Canary: v1.CanarySpec{Nodes: ptr(int32(0))}},
 	}
 }
 
@@ -193,8 +195,26 @@ func TestPlan(t *testing.T) {
 			g.Expect(d.Phase).To(Equal(v1.PhaseProgressing))
 			g.Expect(d.Message).To(ContainSubstring("hold for 30s"))
 		}},
-		{"when every node runs the goal and is healthy, the rollout has succeeded", func() planner.Input {
+		{"when every node runs the goal and is healthy, it cleans up once before reporting success", func() planner.Input {
 			return input(cluster(newGoal, node("i-a", "c-a", newGoal, true), node("i-b", "c-b", newGoal, false), node("i-c", "c-c", newGoal, false)))
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionCleanup))
+			g.Expect(d.Step.Type).To(Equal(v1.StepCleanup))
+		}},
+		{"when the cleanup's action was taken, it records the cleanup and the rollout has succeeded", func() planner.Input {
+			in := input(cluster(newGoal, node("i-a", "c-a", newGoal, true), node("i-b", "c-b", newGoal, false), node("i-c", "c-c", newGoal, false)))
+			in.Step = step(v1.StepCleanup, "", "", now.Add(-time.Second))
+			in.Step.ActionTaken = true
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Record.Goal).To(Equal(newGoal))
+			g.Expect(d.Record.CleanedUpAt).NotTo(BeNil())
+			g.Expect(d.Phase).To(Equal(v1.PhaseSucceeded))
+		}},
+		{"when every node runs the goal, is healthy and was cleaned up, the rollout has succeeded", func() planner.Input {
+			in := input(cluster(newGoal, node("i-a", "c-a", newGoal, true), node("i-b", "c-b", newGoal, false), node("i-c", "c-c", newGoal, false)))
+			in.Record = &v1.RolloutRecord{Goal: newGoal, CleanedUpAt: ptr(metav1.NewTime(now))}
+			return in
 		}, func(g Gomega, d planner.Decision) {
 			g.Expect(d.Phase).To(Equal(v1.PhaseSucceeded))
 			g.Expect(d.Reason).To(Equal(v1.ReasonUpToDate))
@@ -215,7 +235,8 @@ func TestPlan(t *testing.T) {
 		}, func(g Gomega, d planner.Decision) {
 			g.Expect(d.Action).To(Equal(planner.ActionNone))
 			g.Expect(d.Phase).To(Equal(v1.PhaseFailed))
-			g.Expect(d.Reason).To(Equal(v1.ReasonTargetPreviouslyFailed))
+			g.Expect(d.Reason).To(Equal(v1.ReasonNodeTimeout))
+			g.Expect(d.Message).To(ContainSubstring("set the remediation.cache-remediator.io/retry annotation"))
 		}},
 		{"when the goal failed at an older generation, it tries again", func() planner.Input {
 			in := input(cluster(newGoal, allOld()...))
@@ -298,7 +319,9 @@ func TestPlan(t *testing.T) {
 			in.Step.ActionTaken = true
 			return in
 		}, func(g Gomega, d planner.Decision) {
-			g.Expect(d.Failed).To(BeTrue())
+			g.Expect(d.FailedTarget).NotTo(BeNil())
+			g.Expect(d.FailedTarget.Goal).To(Equal(newGoal))
+			g.Expect(d.FailedTarget.Reason).To(Equal(v1.ReasonNodeTimeout))
 			g.Expect(d.Action).To(Equal(planner.ActionNone))
 			g.Expect(d.Step).To(BeNil())
 			g.Expect(d.Phase).To(Equal(v1.PhaseFailed))
@@ -353,6 +376,243 @@ func TestPlan(t *testing.T) {
 		}, func(g Gomega, d planner.Decision) {
 			g.Expect(d.Completed.Type).To(Equal(v1.StepPrepareLaunchTemplate))
 			g.Expect(d.Action).To(Equal(planner.ActionTerminate))
+		}},
+		{"when the canary node has been replaced, it bakes before touching the next node", func() planner.Input {
+			in := input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b", "c-b", oldGoal, false), node("i-c2", "c-c", newGoal, false)))
+			in.Spec.Strategy.Canary = v1.CanarySpec{Nodes: ptr(int32(1)), BakeTime: &metav1.Duration{Duration: 10 * time.Minute}}
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Step.Type).To(Equal(v1.StepBake))
+			g.Expect(d.Phase).To(Equal(v1.PhaseProgressing))
+			g.Expect(d.Step.Message).To(ContainSubstring("baking the canary"))
+		}},
+		{"when the canary is not yet replaced, it replaces the canary node rather than bake", func() planner.Input {
+			in := input(cluster(newGoal, allOld()...))
+			in.Spec.Strategy.Canary = v1.CanarySpec{Nodes: ptr(int32(1))}
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionTerminate))
+			g.Expect(d.Step.InstanceID).To(Equal("i-b"))
+		}},
+		{"when the bake has not lasted bakeTime and every gate holds, it keeps baking", func() planner.Input {
+			in := input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b", "c-b", oldGoal, false), node("i-c2", "c-c", newGoal, false)))
+			in.Spec.Strategy.Canary = v1.CanarySpec{Nodes: ptr(int32(1)), BakeTime: &metav1.Duration{Duration: 10 * time.Minute}}
+			in.Step = step(v1.StepBake, "", "", now.Add(-5*time.Minute))
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Step.Type).To(Equal(v1.StepBake))
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Completed).To(BeNil())
+		}},
+		{"when the bake has lasted bakeTime with every gate holding, it records the bake and replaces the next node", func() planner.Input {
+			in := input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b", "c-b", oldGoal, false), node("i-c2", "c-c", newGoal, false)))
+			in.Spec.Strategy.Canary = v1.CanarySpec{Nodes: ptr(int32(1)), BakeTime: &metav1.Duration{Duration: 10 * time.Minute}}
+			in.Step = step(v1.StepBake, "", "", now.Add(-11*time.Minute))
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Completed.Type).To(Equal(v1.StepBake))
+			g.Expect(d.Record.CanaryBakedAt).NotTo(BeNil())
+			g.Expect(d.Action).To(Equal(planner.ActionTerminate))
+			g.Expect(d.Step.InstanceID).To(Equal("i-b"))
+		}},
+		{"when a gate fails during the bake, the rollout fails and no other node is touched", func() planner.Input {
+			c2 := node("i-c2", "c-c", newGoal, false)
+			c2.Redis.MasterLinkUp = false
+			c2.Gates = observation.NodeGates(c2, redisHealth(), 100)
+			in := input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b", "c-b", oldGoal, false), c2))
+			in.Spec.Strategy.Canary = v1.CanarySpec{Nodes: ptr(int32(1))}
+			in.Step = step(v1.StepBake, "", "", now.Add(-time.Minute))
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.FailedTarget.Reason).To(Equal(v1.ReasonGateFailedDuringBake))
+			g.Expect(d.Phase).To(Equal(v1.PhaseFailed))
+			g.Expect(d.Reason).To(Equal(v1.ReasonGateFailedDuringBake))
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+		}},
+		{"when a gate fails during the bake and rollbackOnFailure is set, it starts rolling back to lastGood", func() planner.Input {
+			c2 := node("i-c2", "c-c", newGoal, false)
+			c2.Redis.MasterLinkUp = false
+			c2.Gates = observation.NodeGates(c2, redisHealth(), 100)
+			in := input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b", "c-b", oldGoal, false), c2))
+			in.Spec.Strategy = v1.StrategySpec{Canary: v1.CanarySpec{Nodes: ptr(int32(1))}, RollbackOnFailure: true}
+			in.LastGood = &oldGoal
+			in.Step = step(v1.StepBake, "", "", now.Add(-time.Minute))
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.FailedTarget.Reason).To(Equal(v1.ReasonGateFailedDuringBake))
+			g.Expect(d.Phase).To(Equal(v1.PhaseRollingBack))
+			g.Expect(d.Action).To(Equal(planner.ActionPrepareLaunchTemplate))
+			g.Expect(d.Step.Purpose).To(Equal(v1.PurposeRollback))
+			g.Expect(d.Step.Goal).To(Equal(oldGoal))
+		}},
+		{"when the canary already baked for this goal, it does not bake again", func() planner.Input {
+			in := input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b", "c-b", oldGoal, false), node("i-c2", "c-c", newGoal, false)))
+			in.Spec.Strategy.Canary = v1.CanarySpec{Nodes: ptr(int32(1))}
+			in.Record = &v1.RolloutRecord{Goal: newGoal, CanaryBakedAt: ptr(metav1.NewTime(now.Add(-time.Minute)))}
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionTerminate))
+		}},
+		{"when a bake lasts longer than nodeTimeout, it is not failed for it", func() planner.Input {
+			in := input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b", "c-b", oldGoal, false), node("i-c2", "c-c", newGoal, false)))
+			in.Spec.Strategy.Canary = v1.CanarySpec{Nodes: ptr(int32(1)), BakeTime: &metav1.Duration{Duration: time.Hour}}
+			in.Step = step(v1.StepBake, "", "", now.Add(-30*time.Minute))
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.FailedTarget).To(BeNil())
+			g.Expect(d.Step.Type).To(Equal(v1.StepBake))
+		}},
+		{"when the goal failed and rollbackOnFailure is set, it replaces the broken node first, exempt from the gates", func() planner.Input {
+			broken := node("i-c2", "c-c", newGoal, false)
+			broken.Redis = &health.RedisInfo{Err: errors.New("connection refused")}
+			broken.Gates = observation.NodeGates(broken, redisHealth(), 100)
+			in := input(cluster(oldGoal, node("i-a", "c-a", oldGoal, true), node("i-b", "c-b", oldGoal, false), broken))
+			in.Spec.Strategy.RollbackOnFailure = true
+			in.LastGood = &oldGoal
+			in.FailedTarget = &v1.FailedTarget{Goal: newGoal, Generation: 1, Reason: v1.ReasonNodeTimeout}
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Phase).To(Equal(v1.PhaseRollingBack))
+			g.Expect(d.Reason).To(Equal(v1.ReasonRollingBack))
+			g.Expect(d.Action).To(Equal(planner.ActionTerminate))
+			g.Expect(d.Step.InstanceID).To(Equal("i-c2"))
+			g.Expect(d.Step.Purpose).To(Equal(v1.PurposeRollback))
+			g.Expect(d.Step.Goal).To(Equal(oldGoal))
+		}},
+		{"when the goal failed and a node outside the rollback is unhealthy, the rollback waits for it", func() planner.Input {
+			b := node("i-b", "c-b", oldGoal, false)
+			b.Redis.SyncInProgress = true
+			b.Gates = observation.NodeGates(b, redisHealth(), 100)
+			in := input(cluster(oldGoal, node("i-a", "c-a", oldGoal, true), b, node("i-c2", "c-c", newGoal, false)))
+			in.Spec.Strategy.RollbackOnFailure = true
+			in.LastGood = &oldGoal
+			in.FailedTarget = &v1.FailedTarget{Goal: newGoal, Generation: 1, Reason: v1.ReasonNodeTimeout}
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Phase).To(Equal(v1.PhaseBlocked))
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+		}},
+		{"when every node is back on lastGood and cleaned up, the rollout is RolledBack", func() planner.Input {
+			in := input(cluster(oldGoal, allOld()...))
+			in.Spec.Strategy.RollbackOnFailure = true
+			in.LastGood = &oldGoal
+			in.FailedTarget = &v1.FailedTarget{Goal: newGoal, Generation: 1, Reason: v1.ReasonNodeTimeout}
+			in.Record = &v1.RolloutRecord{Goal: oldGoal, CleanedUpAt: ptr(metav1.NewTime(now))}
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Phase).To(Equal(v1.PhaseRolledBack))
+			g.Expect(d.Reason).To(Equal(v1.ReasonRolledBack))
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+		}},
+		{"when a rollback step times out, it halts in Failed and rolls nothing further", func() planner.Input {
+			in := input(cluster(oldGoal, node("i-a", "c-a", oldGoal, true), node("i-b", "c-b", oldGoal, false)))
+			in.Spec.Strategy.RollbackOnFailure = true
+			in.LastGood = &oldGoal
+			in.FailedTarget = &v1.FailedTarget{Goal: newGoal, Generation: 1, Reason: v1.ReasonNodeTimeout}
+			in.Step = step(v1.StepReplaceNode, "i-c2", "c-c", now.Add(-21*time.Minute))
+			in.Step.Purpose, in.Step.Goal, in.Step.ActionTaken = v1.PurposeRollback, oldGoal, true
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.FailedTarget.RollbackFailed).To(BeTrue())
+			g.Expect(d.FailedTarget.Goal).To(Equal(newGoal))
+			g.Expect(d.Phase).To(Equal(v1.PhaseFailed))
+			g.Expect(d.Step).To(BeNil())
+		}},
+		{"when the failed goal's spec changed, it rolls toward the new goal instead of back", func() planner.Input {
+			in := input(cluster(newGoal, allOld()...))
+			in.Spec.Strategy.RollbackOnFailure = true
+			in.LastGood = &oldGoal
+			in.FailedTarget = &v1.FailedTarget{Goal: v1.ImageAndType{ImageID: "ami-0000000c", InstanceType: "r6g.xlarge"}, Generation: 1}
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Phase).To(Equal(v1.PhaseProgressing))
+			g.Expect(d.Step.Goal).To(Equal(newGoal))
+		}},
+		{"with SurgeFirst, it raises the group's capacity before touching the old node and remembers the original", func() planner.Input {
+			in := input(cluster(newGoal, allOld()...))
+			in.Spec.Strategy.Replacement = v1.SurgeFirst
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionSurge))
+			g.Expect(d.Step.Type).To(Equal(v1.StepSurgeNode))
+			g.Expect(d.Step.InstanceID).To(Equal("i-b"))
+			g.Expect(d.Step.OriginalCapacity).To(Equal(&v1.GroupCapacity{Desired: 1, Max: 2}))
+		}},
+		{"with SurgeFirst, a group already raised (a crash before recording) is not raised again", func() planner.Input {
+			c := cluster(newGoal, allOld()...)
+			c.Groups[1].Desired = 2
+			in := input(c)
+			in.Spec.Strategy.Replacement = v1.SurgeFirst
+			in.Step = step(v1.StepSurgeNode, "i-b", "c-b", now.Add(-time.Second))
+			in.Step.OriginalCapacity = &v1.GroupCapacity{Desired: 1, Max: 2}
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Step.ActionTaken).To(BeTrue())
+			g.Expect(d.Step.Message).To(ContainSubstring("waiting for c-b to launch a replacement"))
+		}},
+		{"with SurgeFirst, the old node is terminated with a decrement only once the new node held healthy for stableFor", func() planner.Input {
+			c := cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b", "c-b", oldGoal, false), node("i-b2", "c-b", newGoal, false), node("i-c", "c-c", oldGoal, false))
+			c.Groups[1].Desired = 2
+			in := input(c)
+			in.Spec.Strategy.Replacement = v1.SurgeFirst
+			in.Step = step(v1.StepSurgeNode, "i-b", "c-b", now.Add(-time.Minute))
+			in.Step.OriginalCapacity, in.Step.ActionTaken = &v1.GroupCapacity{Desired: 1, Max: 2}, true
+			in.Step.HealthySince = ptr(metav1.NewTime(now.Add(-time.Minute)))
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionTerminateWithDecrement))
+			g.Expect(d.Step.InstanceID).To(Equal("i-b"))
+			g.Expect(d.Step.ReplacementInstanceID).To(Equal("i-b2"))
+		}},
+		{"with SurgeFirst, while the new node is healthy but not yet for stableFor, the old node stays", func() planner.Input {
+			c := cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b", "c-b", oldGoal, false), node("i-b2", "c-b", newGoal, false))
+			c.Groups[1].Desired = 2
+			in := input(c)
+			in.Spec.Strategy.Replacement = v1.SurgeFirst
+			in.Step = step(v1.StepSurgeNode, "i-b", "c-b", now.Add(-time.Minute))
+			in.Step.OriginalCapacity, in.Step.ActionTaken = &v1.GroupCapacity{Desired: 1, Max: 2}, true
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Step.HealthySince).NotTo(BeNil())
+		}},
+		{"with SurgeFirst, once the old node left and the max was raised, it puts the max size back", func() planner.Input {
+			c := cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b2", "c-b", newGoal, false), node("i-c", "c-c", oldGoal, false))
+			c.Groups[1].Max = 3
+			in := input(c)
+			in.Spec.Strategy.Replacement = v1.SurgeFirst
+			in.Step = step(v1.StepSurgeNode, "i-b", "c-b", now.Add(-time.Minute))
+			in.Step.OriginalCapacity, in.Step.ActionTaken = &v1.GroupCapacity{Desired: 1, Max: 2}, true
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionRestoreCapacity))
+		}},
+		{"with SurgeFirst, once the old node left and the capacity is back, the step completes", func() planner.Input {
+			c := cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b2", "c-b", newGoal, false), node("i-c", "c-c", oldGoal, false))
+			in := input(c)
+			in.Spec.Strategy.Replacement = v1.SurgeFirst
+			in.Step = step(v1.StepSurgeNode, "i-b", "c-b", now.Add(-time.Minute))
+			in.Step.OriginalCapacity, in.Step.ActionTaken = &v1.GroupCapacity{Desired: 1, Max: 2}, true
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Completed.Type).To(Equal(v1.StepSurgeNode))
+			g.Expect(d.Action).To(Equal(planner.ActionSurge))
+			g.Expect(d.Step.InstanceID).To(Equal("i-c"))
+		}},
+		{"when the spec changes mid-replacement, the in-flight node finishes on its goal and the new goal's template comes next", func() planner.Input {
+			c := cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b2", "c-b", newGoal, false), node("i-c", "c-c", oldGoal, false))
+			in := input(c)
+			in.Goal = v1.ImageAndType{ImageID: "ami-0000000c", InstanceType: "r6g.xlarge"}
+			in.Step = step(v1.StepReplaceNode, "i-b", "c-b", now.Add(-time.Minute))
+			in.Step.ActionTaken = true
+			in.Step.HealthySince = ptr(metav1.NewTime(now.Add(-time.Minute)))
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Completed.Goal).To(Equal(newGoal))
+			g.Expect(d.Action).To(Equal(planner.ActionPrepareLaunchTemplate))
+			g.Expect(d.Step.Goal.ImageID).To(Equal("ami-0000000c"))
 		}},
 	}
 	for _, c := range cases {

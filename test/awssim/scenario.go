@@ -498,3 +498,14 @@ func (s *Sim) SetImageState(id, state string) {
 		img.State = state
 	}
 }
+
+// TagGroups sets a tag on groups (as a user fixing a missing opt-in tag would).
+func (s *Sim) TagGroups(groups []string, key, value string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, name := range groups {
+		if g := s.groups[name]; g != nil {
+			g.Tags[key] = value
+		}
+	}
+}

@@ -25,6 +25,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -62,6 +63,9 @@ type Call struct {
 	Params  url.Values
 	// Error is the error code answered, empty on success.
 	Error string
+	// Attempt is the SDK's attempt number for the call (1 for a first try, more for its retries), from the
+	// amz-sdk-request header; 0 when the caller did not say.
+	Attempt int
 }
 
 // Mutating says whether the call changes state (anything but Describe*/List*).
@@ -195,7 +199,7 @@ func (s *Sim) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	now := s.clock.Now()
 	s.advanceLocked(now)
 	reqID := s.requestID()
-	call := Call{Time: now, Service: svc.String(), Action: action, Params: form}
+	call := Call{Time: now, Service: svc.String(), Action: action, Params: form, Attempt: sdkAttempt(r.Header)}
 	fault, delay := s.faults.take(svc.String(), action)
 	var body []byte
 	var apiErr *apiError
@@ -320,4 +324,15 @@ func (s *Sim) SetHooks(before, after func(Call)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.BeforeCall, s.OnCall = before, after
+}
+
+// sdkAttempt reads the attempt number from the SDK's "amz-sdk-request: attempt=2; max=5" header.
+func sdkAttempt(h http.Header) int {
+	for _, part := range strings.Split(h.Get("amz-sdk-request"), ";") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(part), "attempt="); ok {
+			n, _ := strconv.Atoi(v)
+			return n
+		}
+	}
+	return 0
 }

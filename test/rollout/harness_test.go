@@ -18,8 +18,10 @@ package rollout_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
 	"sort"
 	"sync"
 	"time"
@@ -28,6 +30,7 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/redis/go-redis/v9"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/utils/clock"
@@ -347,4 +350,27 @@ func (w *writer) finish() (acked, lost int, longestGap time.Duration) {
 		}
 	}
 	return len(keys), lost, w.longest
+}
+
+func getJSON(url string, into any) error {
+	client := &http.Client{Timeout: time.Second}
+	resp, err := client.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	return json.NewDecoder(resp.Body).Decode(into)
+}
+
+// events lists the events about a policy.
+func events(p *v1.RemediationPolicy) []eventsv1.Event {
+	var list eventsv1.EventList
+	Expect(env.Client.List(ctx, &list, client.InNamespace(p.Namespace))).To(Succeed())
+	var out []eventsv1.Event
+	for _, e := range list.Items {
+		if e.Regarding.Name == p.Name {
+			out = append(out, e)
+		}
+	}
+	return out
 }

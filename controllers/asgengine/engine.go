@@ -117,7 +117,7 @@ func (e *Engine) reconcile(ctx context.Context, policy *v1.RemediationPolicy, st
 		Spec: policy.Spec, Generation: policy.Generation, Goal: policy.Spec.Desired.Goal(), Cluster: cluster,
 		Step: policy.Status.CurrentStep, FailedTarget: policy.Status.FailedTarget, LastGood: policy.Status.LastGood, Record: policy.Status.Rollout,
 		HeldSince: heldSince(policy.Status.Gates),
-		Paused: paused, PausedBy: pausedBy, Now: now, Timings: e.timings(),
+		Paused:    paused, PausedBy: pausedBy, Now: now, Timings: e.timings(),
 	})
 	if err := e.apply(ctx, policy, cluster, decision, now); err != nil {
 		return ctrl.Result{}, err

@@ -73,10 +73,7 @@ func (r *RemediationPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	log := ctrl.LoggerFrom(ctx).WithValues("RemediationPolicy", klog.KObj(policy))
 	ctx = ctrl.LoggerInto(ctx, log)
 
-	if !policy.DeletionTimestamp.IsZero() {
-		return r.reconcileDelete(ctx, policy)
-	}
-	if !controllerutil.ContainsFinalizer(policy, remediationv1alpha1.Finalizer) {
+	if policy.DeletionTimestamp.IsZero() && !controllerutil.ContainsFinalizer(policy, remediationv1alpha1.Finalizer) {
 		patch := client.MergeFrom(policy.DeepCopy())
 		controllerutil.AddFinalizer(policy, remediationv1alpha1.Finalizer)
 		// Carry on in this reconcile: a finalizer-only update does not pass the predicates.
@@ -85,6 +82,8 @@ func (r *RemediationPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Re
 		}
 	}
 
+	// Status is patched once, here, on both paths: the delete path watches an in-flight step too, and
+	// what it learns (the replacement, since when it is healthy) must survive to the next reconcile.
 	before := policy.DeepCopy()
 	defer func() {
 		setStatusSummary(policy)
@@ -95,6 +94,10 @@ func (r *RemediationPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Re
 			reterr = kerrors.NewAggregate([]error{reterr, err})
 		}
 	}()
+
+	if !policy.DeletionTimestamp.IsZero() {
+		return r.reconcileDelete(ctx, policy)
+	}
 	return r.reconcileNormal(ctx, policy)
 }
 

@@ -71,7 +71,9 @@ func setKstatusConditions(policy *remediationv1alpha1.RemediationPolicy) {
 	}
 	// Stalled: the rollout cannot go on without a change from the user (a bad target, a failed goal). A gate
 	// that does not hold yet is a wait, not a stall.
-	if degraded := meta.FindStatusCondition(policy.Status.Conditions, remediationv1alpha1.ConditionDegraded); degraded != nil && degraded.Status == metav1.ConditionTrue {
+	// A rollback in progress is degraded but still moving: Reconciling, not Stalled.
+	if degraded := meta.FindStatusCondition(policy.Status.Conditions, remediationv1alpha1.ConditionDegraded); degraded != nil && degraded.Status == metav1.ConditionTrue &&
+		(progressing == nil || progressing.Status != metav1.ConditionTrue) {
 		setCondition(policy, remediationv1alpha1.ConditionStalled, metav1.ConditionTrue, degraded.Reason, degraded.Message)
 	} else {
 		meta.RemoveStatusCondition(&policy.Status.Conditions, remediationv1alpha1.ConditionStalled)

@@ -65,6 +65,9 @@ func (e *Engine) act(ctx context.Context, policy *v1.RemediationPolicy, c *obser
 // prepareLaunch points every group that does not launch the goal at a numbered launch template version
 // (created once per template, from the version the group used) or at a launch configuration copy.
 func (e *Engine) prepareLaunch(ctx context.Context, policy *v1.RemediationPolicy, c *observation.Cluster, goal v1.ImageAndType) error {
+	if err := e.recordSupersededConfigurations(ctx, policy, c, goal); err != nil {
+		return err
+	}
 	created := map[string]int64{} // template id -> new version
 	for _, g := range c.GroupsNotLaunching(goal) {
 		if g.Launch.LaunchConfiguration != "" {
@@ -94,10 +97,6 @@ func (e *Engine) prepareLaunch(ctx context.Context, policy *v1.RemediationPolicy
 // configurations cannot be changed) and points the group at the copy.
 func (e *Engine) prepareLaunchConfiguration(ctx context.Context, policy *v1.RemediationPolicy, g observation.Group, goal v1.ImageAndType) error {
 	name := LaunchConfigurationName(g.Name, goal)
-	// Remember the configuration the group leaves, so that cleanup deletes it once the rollout succeeded.
-	if old := g.Launch.LaunchConfiguration; old != "" && old != name && !slices.Contains(policy.Status.SupersededLaunchConfigurations, old) {
-		policy.Status.SupersededLaunchConfigurations = append(policy.Status.SupersededLaunchConfigurations, old)
-	}
 	existing, err := awsclient.DescribeLaunchConfigurations(ctx, e.AWS.AutoScaling, []string{name})
 	if err != nil {
 		return err
@@ -108,6 +107,25 @@ func (e *Engine) prepareLaunchConfiguration(ctx context.Context, policy *v1.Reme
 		}
 	}
 	return awsclient.PointGroupAtLaunchConfiguration(ctx, e.AWS.AutoScaling, g.Name, name)
+}
+
+// recordSupersededConfigurations remembers, on the API server before any group moves, the launch
+// configurations the groups are about to leave, so that cleanup deletes them once the rollout succeeded
+// even if this reconcile dies half-way.
+func (e *Engine) recordSupersededConfigurations(ctx context.Context, policy *v1.RemediationPolicy, c *observation.Cluster, goal v1.ImageAndType) error {
+	recorded := false
+	for _, g := range c.GroupsNotLaunching(goal) {
+		old := g.Launch.LaunchConfiguration
+		if old == "" || old == LaunchConfigurationName(g.Name, goal) || slices.Contains(policy.Status.SupersededLaunchConfigurations, old) {
+			continue
+		}
+		policy.Status.SupersededLaunchConfigurations = append(policy.Status.SupersededLaunchConfigurations, old)
+		recorded = true
+	}
+	if !recorded {
+		return nil
+	}
+	return e.checkpoint(ctx, policy)
 }
 
 // LaunchConfigurationName is the name of the launch configuration the controller creates for a group and

@@ -28,9 +28,9 @@ import (
 	"github.com/cache-remediator/cache-remediator/controllers/observation"
 )
 
-// cleanup runs once every node runs the goal: per launch template, it deletes the versions this policy
-// created beyond the newest strategy.keepLaunchTemplateVersions (never one a group uses, never the
-// default) and makes the version the groups use the default; it deletes the launch configurations the
+// cleanup runs once every node runs the goal: per launch template, it keeps the newest
+// strategy.keepLaunchTemplateVersions versions this policy created (and always the one the groups run and
+// the default), deletes the older ones it created, and makes the version the groups run the default; it deletes the launch configurations the
 // groups left. Every part is idempotent.
 func (e *Engine) cleanup(ctx context.Context, policy *v1.RemediationPolicy, c *observation.Cluster) error {
 	inUse := map[string][]int64{} // template id -> versions the groups use
@@ -81,14 +81,17 @@ func (e *Engine) cleanupTemplate(ctx context.Context, policy *v1.RemediationPoli
 	keep := int(policy.Spec.Strategy.KeepVersionsOrDefault())
 	var stale []int64
 	var isDefault int64
+	kept := 0
 	for _, v := range versions {
 		if v.IsDefault {
 			isDefault = v.Number
 		}
-		if !strings.HasPrefix(v.Description, ours) || slices.Contains(inUse, v.Number) {
+		if !strings.HasPrefix(v.Description, ours) {
 			continue
 		}
-		if keep--; keep >= 0 || v.IsDefault {
+		// The newest keep versions stay (a version a group runs, or the default, always does).
+		if kept < keep || slices.Contains(inUse, v.Number) || v.IsDefault {
+			kept++
 			continue
 		}
 		stale = append(stale, v.Number)

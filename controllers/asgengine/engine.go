@@ -198,8 +198,9 @@ func (e *Engine) event(policy *v1.RemediationPolicy, eventType, reason, action, 
 func (e *Engine) SafeToForget(ctx context.Context, policy *v1.RemediationPolicy) (bool, ctrl.Result, error) {
 	step := policy.Status.CurrentStep
 	// A bake or a cleanup can stop anywhere; a replacement or a surge must finish (never a node out, never
-	// a group left one bigger).
-	if step == nil || !step.ActionTaken || step.Type == v1.StepPrepareLaunchTemplate || step.Type == v1.StepBake || step.Type == v1.StepCleanup {
+	// a group left one bigger). Whether its action happened is decided from AWS, not from actionTaken: the
+	// cached policy may predate the reconcile that acted. A step whose action did not happen is dropped.
+	if step == nil || step.Type == v1.StepPrepareLaunchTemplate || step.Type == v1.StepBake || step.Type == v1.StepCleanup {
 		return true, ctrl.Result{}, nil
 	}
 	res, err := e.reconcile(ctx, policy, true)

@@ -95,9 +95,13 @@ func (e *Engine) report(policy *v1.RemediationPolicy, o outcome, now time.Time) 
 	} else {
 		setCondition(policy, v1.ConditionProgressing, metav1.ConditionFalse, o.reason, "no step is in flight")
 	}
-	if o.degraded || o.phase == v1.PhaseFailed || o.phase == v1.PhaseRolledBack {
+	switch f := st.FailedTarget; {
+	case o.degraded || o.phase == v1.PhaseFailed:
 		setCondition(policy, v1.ConditionDegraded, metav1.ConditionTrue, o.reason, o.message)
-	} else {
+	case (o.phase == v1.PhaseRollingBack || o.phase == v1.PhaseRolledBack) && f != nil:
+		// The rollback is the consequence; Degraded says what failed.
+		setCondition(policy, v1.ConditionDegraded, metav1.ConditionTrue, f.Reason, fmt.Sprintf("%s failed: %s", f.Goal, f.Message))
+	default:
 		setCondition(policy, v1.ConditionDegraded, metav1.ConditionFalse, v1.ReasonAsExpected, "nothing has failed")
 	}
 }

@@ -63,6 +63,14 @@ func done(in Input, step *v1.StepStatus) Decision {
 	return d
 }
 
+// dropped forgets a step whose action never happened (the controller stopped between recording it and
+// acting) when the policy is paused or being deleted: nothing is half-way, and no new action starts.
+func dropped(in Input) Decision {
+	next := in
+	next.Step = nil
+	return Plan(next)
+}
+
 // doneWithRecord finishes a step that leaves a milestone in the rollout record.
 func doneWithRecord(in Input, step *v1.StepStatus, mark func(*v1.RolloutRecord)) Decision {
 	record := &v1.RolloutRecord{Goal: step.Goal}
@@ -134,6 +142,9 @@ func planHandOff(in Input, step *v1.StepStatus) Decision {
 		step.Message = fmt.Sprintf("waiting for %s to become a healthy replica of the new primary", node.InstanceID)
 		return started(in, step, ActionNone)
 	}
+	if in.Paused {
+		return dropped(in)
+	}
 	return started(in, step, ActionHandOff)
 }
 
@@ -163,6 +174,9 @@ func planReplace(in Input, step *v1.StepStatus) Decision {
 	old, present := in.Cluster.Node(step.InstanceID)
 	if !step.ActionTaken {
 		if present && !old.Leaving() {
+			if in.Paused {
+				return dropped(in)
+			}
 			return started(in, step, ActionTerminate)
 		}
 		// The termination went through but the controller stopped before recording it.
@@ -186,6 +200,9 @@ func planSurge(in Input, step *v1.StepStatus) Decision {
 	}
 	if present && !old.Leaving() {
 		if !step.ActionTaken && group.Desired <= int64(original.Desired) {
+			if in.Paused {
+				return dropped(in)
+			}
 			return started(in, step, ActionSurge)
 		}
 		step.ActionTaken = true

@@ -327,6 +327,28 @@ func TestPlan(t *testing.T) {
 			g.Expect(d.Phase).To(Equal(v1.PhaseFailed))
 			g.Expect(d.Reason).To(Equal(v1.ReasonNodeTimeout))
 		}},
+		{"when the policy is paused and the recorded replacement never terminated its node, it drops the step rather than act", func() planner.Input {
+			in := input(cluster(newGoal, allOld()...))
+			in.Step = step(v1.StepReplaceNode, "i-b", "c-b", now.Add(-time.Second))
+			in.Paused, in.PausedBy = true, "Deleting"
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Step).To(BeNil())
+			g.Expect(d.Phase).To(Equal(v1.PhasePaused))
+		}},
+		{"when the policy is paused and the recorded replacement's node is already terminating, it watches the replacement", func() planner.Input {
+			b := node("i-b", "c-b", oldGoal, false)
+			b.LifecycleState, b.Gates = "Terminating", nil
+			in := input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), b, node("i-c", "c-c", oldGoal, false)))
+			in.Step = step(v1.StepReplaceNode, "i-b", "c-b", now.Add(-time.Second))
+			in.Paused = true
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Step).NotTo(BeNil())
+			g.Expect(d.Step.ActionTaken).To(BeTrue())
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+		}},
 		{"when the policy is paused mid-replacement, the in-flight replacement is still watched", func() planner.Input {
 			in := input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-c", "c-c", oldGoal, false)))
 			in.Step = step(v1.StepReplaceNode, "i-b", "c-b", now.Add(-time.Minute))

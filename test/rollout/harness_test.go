@@ -36,6 +36,7 @@ import (
 	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
@@ -55,6 +56,7 @@ const (
 	amiBroken = "ami-0eeeeeeeeeeeeeee5"
 	amiX86    = "ami-0ccccccccccccccc3"
 	amiGone   = "ami-0ddddddddddddddd4"
+	amiThird  = "ami-0fffffffffffffff6"
 	typeOld   = "r6g.large"
 	typeNew   = "r6g.xlarge"
 	// speed runs the simulator 60x faster than real time: a 90 s launch takes 1.5 s.
@@ -81,6 +83,10 @@ type clusterOptions struct {
 	redis    bool
 	httpPort int
 	tagged   bool
+	// launchConfiguration makes the groups launch from a legacy launch configuration instead of a template.
+	launchConfiguration bool
+	// maxSize is each group's max size (default: its size plus one).
+	maxSize int64
 }
 
 // newCluster builds the account; its groups opt in for policy ns/policy.
@@ -96,7 +102,7 @@ func newCluster(policy string, opts clusterOptions) *simCluster {
 		ClockSpeed: speed, Redis: opts.redis, HTTPStatusPort: opts.httpPort,
 		Delays: &awssim.ScenarioDelays{Launch: "90s", Terminate: "30s", WarmUp: "60s"},
 		Images: []awssim.ScenarioImage{{ID: amiOld, Architecture: "arm64"}, {ID: amiNew, Architecture: "arm64"},
-			{ID: amiBroken, Architecture: "arm64", Unhealthy: true}, {ID: amiX86, Architecture: "x86_64"}, {ID: amiGone, Architecture: "arm64", State: "deregistered"}},
+			{ID: amiBroken, Architecture: "arm64", Unhealthy: true}, {ID: amiX86, Architecture: "x86_64"}, {ID: amiGone, Architecture: "arm64", State: "deregistered"}, {ID: amiThird, Architecture: "arm64"}},
 		InstanceTypes:   []awssim.ScenarioInstanceType{{Name: typeOld, Architectures: []string{"arm64"}}, {Name: typeNew, Architectures: []string{"arm64"}}},
 		LaunchTemplates: []awssim.ScenarioLaunchTemplate{{Name: policy, Versions: []awssim.ScenarioTemplateVersion{{ImageID: amiOld, InstanceType: typeOld}}}},
 	}
@@ -105,7 +111,14 @@ func newCluster(policy string, opts clusterOptions) *simCluster {
 	for _, z := range zones {
 		name := fmt.Sprintf("%s-%s", policy, z[len(z)-1:])
 		c.groups = append(c.groups, name)
-		groups = append(groups, awssim.ScenarioGroup{Name: name, Zone: z, Size: 1, LaunchTemplate: policy, Tags: tags})
+		group := awssim.ScenarioGroup{Name: name, Zone: z, Size: 1, MaxSize: opts.maxSize, LaunchTemplate: policy, Tags: tags}
+		if opts.launchConfiguration {
+			group.LaunchTemplate, group.LaunchConfiguration = "", policy+"-legacy"
+		}
+		groups = append(groups, group)
+	}
+	if opts.launchConfiguration {
+		sc.LaunchConfigurations = []awssim.ScenarioLaunchConfiguration{{Name: policy + "-legacy", ImageID: amiOld, InstanceType: typeOld}}
 	}
 	sc.Clusters = []awssim.ScenarioCluster{{Name: policy, Groups: groups}}
 	sim, procs, err := sc.Build(nil, GinkgoT().TempDir())
@@ -147,6 +160,9 @@ func startController(c *simCluster, throttled bool) *controllerProcess {
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
 		Scheme: clientgoscheme.Scheme, Metrics: metricsserver.Options{BindAddress: "0"},
 		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
+		// Only this test's namespace: the policies of earlier tests stay in the API server and point at
+		// simulators that are gone.
+		Cache: cache.Options{DefaultNamespaces: map[string]cache.Config{c.ns: {}}},
 	})
 	Expect(err).NotTo(HaveOccurred())
 	cfg := c.srv.SDKConfig()

@@ -142,6 +142,11 @@ var _ = Describe("A canary whose replacement never becomes healthy, with rollbac
 		update(policy, func(p *v1.RemediationPolicy) { p.Spec = policy.Spec })
 		Consistently(c.terminations).WithTimeout(4 * time.Second).Should(HaveLen(2))
 		Expect(get(policy).Status.Phase).To(Equal(v1.PhaseRolledBack))
+
+		By("retrying the failed target when the user sets the retry annotation")
+		update(policy, func(p *v1.RemediationPolicy) { p.Annotations = map[string]string{v1.AnnotationRetry: "1"} })
+		Eventually(c.terminations).WithTimeout(20 * time.Second).Should(HaveLen(3), "the canary is tried again")
+		Expect(get(policy).Status.LastHandledRetry).To(Equal("1"))
 	})
 
 	It("rolls back when a gate stops holding while the canary bakes", func() {

@@ -190,6 +190,7 @@ func (e *Engine) actionFailed(policy *v1.RemediationPolicy, d planner.Decision, 
 // completed records a finished step: the ledger notes the replacement, an event says so, and the AWS calls
 // spent on the node go to the metric.
 func (e *Engine) completed(policy *v1.RemediationPolicy, step *v1.StepStatus, now time.Time) {
+	observeStep(step, now)
 	switch step.Type {
 	case v1.StepBake:
 		e.event(policy, corev1.EventTypeNormal, "CanaryBaked", "Bake", fmt.Sprintf("the canary on %s held every gate for its bake; rolling out the rest", step.Goal))

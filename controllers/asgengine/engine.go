@@ -201,6 +201,7 @@ func (e *Engine) SafeToForget(ctx context.Context, policy *v1.RemediationPolicy)
 	// a group left one bigger). Whether its action happened is decided from AWS, not from actionTaken: the
 	// cached policy may predate the reconcile that acted. A step whose action did not happen is dropped.
 	if step == nil || step.Type == v1.StepPrepareLaunchTemplate || step.Type == v1.StepBake || step.Type == v1.StepCleanup {
+		forgetPolicyMetrics(policy)
 		return true, ctrl.Result{}, nil
 	}
 	res, err := e.reconcile(ctx, policy, true)
@@ -209,6 +210,7 @@ func (e *Engine) SafeToForget(ctx context.Context, policy *v1.RemediationPolicy)
 	}
 	if policy.Status.CurrentStep == nil {
 		e.event(policy, corev1.EventTypeNormal, "Released", "Delete", "the in-flight step finished; the policy can be deleted")
+		forgetPolicyMetrics(policy)
 		return true, ctrl.Result{}, nil
 	}
 	return false, res, nil

@@ -17,10 +17,15 @@ limitations under the License.
 package asgengine
 
 import (
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
 )
 
+// The metrics are documented in the README (Metrics); their names are part of the API.
 var (
 	awsCallsPerReplacedNode = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "cache_remediator_aws_calls_per_replaced_node",
@@ -29,10 +34,55 @@ var (
 	})
 	rolloutsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "cache_remediator_rollouts_total",
-		Help: "Rollouts that ended, by result (succeeded, failed).",
+		Help: "Rollouts that ended, by result (succeeded, failed, rolling_back, rolled_back).",
 	}, []string{"result"})
+	policyPhase = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "cache_remediator_policy_phase",
+		Help: "1 for the phase each policy is in, 0 for the others.",
+	}, []string{"namespace", "name", "phase"})
+	policyNodes = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "cache_remediator_policy_nodes",
+		Help: "Nodes of each policy's cluster: total, and updated (on the desired AMI and type, healthy).",
+	}, []string{"namespace", "name", "state"})
+	stepDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "cache_remediator_step_duration_seconds",
+		Help:    "How long completed steps took, by step type.",
+		Buckets: prometheus.ExponentialBuckets(1, 2, 14),
+	}, []string{"type"})
+	blockedDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "cache_remediator_blocked_duration_seconds",
+		Help:    "How long a policy stayed Blocked before it could go on, by the reason it was blocked.",
+		Buckets: prometheus.ExponentialBuckets(1, 2, 14),
+	}, []string{"reason"})
 )
 
+var allPhases = []v1.Phase{v1.PhasePending, v1.PhaseProgressing, v1.PhasePaused, v1.PhaseBlocked, v1.PhaseSucceeded,
+	v1.PhaseFailed, v1.PhaseRollingBack, v1.PhaseRolledBack}
+
 func init() {
-	crmetrics.Registry.MustRegister(awsCallsPerReplacedNode, rolloutsTotal)
+	crmetrics.Registry.MustRegister(awsCallsPerReplacedNode, rolloutsTotal, policyPhase, policyNodes, stepDuration, blockedDuration)
+}
+
+// recordPolicyMetrics publishes a policy's phase and node counts.
+func recordPolicyMetrics(policy *v1.RemediationPolicy) {
+	for _, p := range allPhases {
+		value := 0.0
+		if policy.Status.Phase == p {
+			value = 1
+		}
+		policyPhase.WithLabelValues(policy.Namespace, policy.Name, string(p)).Set(value)
+	}
+	policyNodes.WithLabelValues(policy.Namespace, policy.Name, "total").Set(float64(policy.Status.TotalNodes))
+	policyNodes.WithLabelValues(policy.Namespace, policy.Name, "updated").Set(float64(policy.Status.UpdatedNodes))
+}
+
+// forgetPolicyMetrics drops a deleted policy's series.
+func forgetPolicyMetrics(policy *v1.RemediationPolicy) {
+	labels := prometheus.Labels{"namespace": policy.Namespace, "name": policy.Name}
+	policyPhase.DeletePartialMatch(labels)
+	policyNodes.DeletePartialMatch(labels)
+}
+
+func observeStep(step *v1.StepStatus, now time.Time) {
+	stepDuration.WithLabelValues(string(step.Type)).Observe(now.Sub(step.StartedAt.Time).Seconds())
 }

@@ -67,8 +67,14 @@ func (e *Engine) report(policy *v1.RemediationPolicy, o outcome, now time.Time) 
 	}
 	previous := st.Phase
 	st.Phase = o.phase
+	defer recordPolicyMetrics(policy)
 	blockedBefore := st.BlockedBy
 	st.BlockedBy = ""
+	if previous == v1.PhaseBlocked && o.phase != v1.PhaseBlocked {
+		if ready := meta.FindStatusCondition(st.Conditions, v1.ConditionReady); ready != nil {
+			blockedDuration.WithLabelValues(ready.Reason).Observe(now.Sub(ready.LastTransitionTime.Time).Seconds())
+		}
+	}
 	if o.phase == v1.PhaseBlocked || o.phase == v1.PhaseFailed || o.phase == v1.PhasePaused || o.phase == v1.PhaseRolledBack {
 		st.BlockedBy = o.reason + ": " + o.message
 	}

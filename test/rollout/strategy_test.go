@@ -319,6 +319,15 @@ var _ = Describe("Groups on legacy launch configurations", func() {
 			Expect(strings.Contains(name, "-cr-")).To(BeTrue(), "only the controller's copies remain, got %v", names)
 		}
 		Expect(get(policy).Status.SupersededLaunchConfigurations).To(BeEmpty())
+
+		By("publishing the policy's phase and nodes, and the steps' durations, as metrics")
+		labels := map[string]string{"namespace": c.ns, "name": c.policy}
+		Expect(metricValue("cache_remediator_policy_phase", merge(labels, "phase", "Succeeded"))).To(Equal(1.0))
+		Expect(metricValue("cache_remediator_policy_phase", merge(labels, "phase", "Progressing"))).To(Equal(0.0))
+		Expect(metricValue("cache_remediator_policy_nodes", merge(labels, "state", "updated"))).To(Equal(3.0))
+		Expect(metricValue("cache_remediator_policy_nodes", merge(labels, "state", "total"))).To(Equal(3.0))
+		Expect(metricValue("cache_remediator_step_duration_seconds", map[string]string{"type": "ReplaceNode"})).To(BeNumerically(">=", 3))
+		Expect(metricValue("cache_remediator_aws_api_calls_total", map[string]string{"service": "Auto Scaling", "operation": "TerminateInstanceInAutoScalingGroup", "outcome": "success"})).To(BeNumerically(">=", 3))
 	})
 })
 
@@ -342,3 +351,11 @@ var _ = Describe("Deleting a policy in the middle of a replacement", func() {
 		Consistently(c.terminations).WithTimeout(2 * time.Second).Should(HaveLen(1))
 	})
 })
+
+func merge(labels map[string]string, key, value string) map[string]string {
+	out := map[string]string{key: value}
+	for k, v := range labels {
+		out[k] = v
+	}
+	return out
+}

@@ -145,7 +145,7 @@ var _ = Describe("A canary whose replacement never becomes healthy, with rollbac
 
 		By("retrying the failed target when the user sets the retry annotation")
 		update(policy, func(p *v1.RemediationPolicy) { p.Annotations = map[string]string{v1.AnnotationRetry: "1"} })
-		Eventually(c.terminations).WithTimeout(20 * time.Second).Should(HaveLen(3), "the canary is tried again")
+		Eventually(c.terminations).WithTimeout(20*time.Second).Should(HaveLen(3), "the canary is tried again")
 		Expect(get(policy).Status.LastHandledRetry).To(Equal("1"))
 	})
 

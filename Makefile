@@ -8,6 +8,8 @@ CONTROLLER_GEN := go tool controller-gen
 # Test flags: override with e.g. `make test TEST_FLAGS='-run TestX -v'`.
 TEST_FLAGS ?=
 GO_TEST_TIMEOUT ?= 20m
+# Demo flags: e.g. `make demo DEMO_FLAGS=-hold` keeps it running for kubectl after the summary.
+DEMO_FLAGS ?=
 
 .PHONY: help
 help: ## Show this help.
@@ -44,6 +46,10 @@ test-deps: ## Install what the tests need that Go does not fetch (redis-server).
 .PHONY: test
 test: test-deps vet ## Run all tests against a real kube-apiserver, the AWS simulator and real redis-server.
 	KUBEBUILDER_ASSETS="$$(hack/install-envtest.sh)" go test -race -count=1 -timeout $(GO_TEST_TIMEOUT) $(TEST_FLAGS) ./...
+
+.PHONY: demo
+demo: test-deps ## Run the demo: local control plane, AWS simulator, real Redis nodes, the manager rolling the samples.
+	KUBEBUILDER_ASSETS="$$(hack/install-envtest.sh)" go run ./hack/demo $(DEMO_FLAGS)
 
 .PHONY: build
 build: ## Build the manager and the AWS simulator into bin/.

@@ -23,8 +23,6 @@ import (
 	"net"
 	"net/http"
 	"slices"
-	"sort"
-	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -51,6 +49,7 @@ import (
 	"github.com/cache-remediator/cache-remediator/controllers/awsclient"
 	"github.com/cache-remediator/cache-remediator/controllers/planner"
 	"github.com/cache-remediator/cache-remediator/test/awssim"
+	"github.com/cache-remediator/cache-remediator/test/redisload"
 )
 
 const (
@@ -266,109 +265,43 @@ func (c *simCluster) maxOutOfService(from int) int {
 	return worst
 }
 
-func redisClient(ip string) *redis.Client {
-	return redis.NewClient(&redis.Options{Addr: net.JoinHostPort(ip, "6379"), DialTimeout: 200 * time.Millisecond,
-		ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond, MaxRetries: -1, PoolSize: 1})
-}
+func redisClient(ip string) *redis.Client { return redisload.Client(net.JoinHostPort(ip, "6379")) }
 
-func role(ip string) string {
-	c := redisClient(ip)
-	defer c.Close()
-	info, err := c.InfoMap(context.Background(), "replication").Result()
-	if err != nil {
-		return "unreachable"
-	}
-	r := info["Replication"]
-	if r["role"] == "slave" && (r["master_link_status"] != "up" || r["master_sync_in_progress"] != "0") {
-		return "replica-not-synced"
-	}
-	return r["role"]
-}
+func role(ip string) string { return redisload.Role(net.JoinHostPort(ip, "6379")) }
 
-// writer writes to whichever node is the primary for as long as it runs and remembers every write the
-// primary acknowledged.
+// writer writes to whichever node of the cluster is the primary for as long as it runs.
 type writer struct {
-	c       *simCluster
-	mu      sync.Mutex
-	acked   []string
-	lastOK  time.Time
-	longest time.Duration
-	stop    chan struct{}
-	done    chan struct{}
+	c    *simCluster
+	load *redisload.Writer
 }
 
 func startWriter(c *simCluster) *writer {
-	w := &writer{c: c, stop: make(chan struct{}), done: make(chan struct{}), lastOK: time.Now()}
-	go w.run()
+	w := &writer{c: c}
+	w.load = redisload.Start("write", w.primaryAddr)
 	return w
 }
 
-func (w *writer) primary() *redis.Client {
+func (w *writer) primaryAddr() string {
 	for _, inst := range w.c.instances() {
 		if inst.LifecycleState == awssim.StateInService && role(inst.PrivateIP) == "master" {
-			return redisClient(inst.PrivateIP)
+			return net.JoinHostPort(inst.PrivateIP, "6379")
 		}
+	}
+	return ""
+}
+
+func (w *writer) primary() *redis.Client {
+	if addr := w.primaryAddr(); addr != "" {
+		return redisload.Client(addr)
 	}
 	return nil
 }
 
-func (w *writer) run() {
-	defer close(w.done)
-	var primary *redis.Client
-	for i := 0; ; i++ {
-		select {
-		case <-w.stop:
-			if primary != nil {
-				_ = primary.Close()
-			}
-			return
-		case <-time.After(2 * time.Millisecond):
-		}
-		if primary == nil {
-			if primary = w.primary(); primary == nil {
-				continue
-			}
-		}
-		key := fmt.Sprintf("write:%06d", i)
-		if err := primary.Set(context.Background(), key, i, 0).Err(); err != nil {
-			// READONLY after a hand-off, or the node is gone: find the primary again.
-			_ = primary.Close()
-			primary = nil
-			continue
-		}
-		now := time.Now()
-		w.mu.Lock()
-		w.acked = append(w.acked, key)
-		if gap := now.Sub(w.lastOK); gap > w.longest {
-			w.longest = gap
-		}
-		w.lastOK = now
-		w.mu.Unlock()
-	}
-}
-
 // finish stops writing and counts the acknowledged writes the final primary does not have.
 func (w *writer) finish() (acked, lost int, longestGap time.Duration) {
-	close(w.stop)
-	<-w.done
-	primary := w.primary()
-	Expect(primary).NotTo(BeNil(), "the cluster has a primary at the end")
-	defer primary.Close()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	keys := append([]string(nil), w.acked...)
-	sort.Strings(keys)
-	for start := 0; start < len(keys); start += 500 {
-		batch := keys[start:min(start+500, len(keys))]
-		values, err := primary.MGet(context.Background(), batch...).Result()
-		Expect(err).NotTo(HaveOccurred())
-		for _, v := range values {
-			if v == nil {
-				lost++
-			}
-		}
-	}
-	return len(keys), lost, w.longest
+	res, err := w.load.Finish()
+	Expect(err).NotTo(HaveOccurred())
+	return res.Acknowledged, res.Lost, res.LongestGap
 }
 
 func getJSON(url string, into any) error {

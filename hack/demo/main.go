@@ -1,0 +1,407 @@
+/*
+Copyright 2026 The cache-remediator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Command demo runs cache-remediator end to end on this machine: a real kube-apiserver and etcd (envtest),
+// the AWS simulator serving hack/scenarios/demo.yaml with a real redis-server behind every instance, the
+// manager binary pointed at both through AWS_ENDPOINT_URL_*, and the ASG samples of config/samples. It
+// shows the rollouts live while a load generator writes to the Redis cluster, prints a summary, and exits 0
+// only if every policy succeeded and no acknowledged write was lost. `make demo` runs it.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/yaml"
+
+	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
+	"github.com/cache-remediator/cache-remediator/test/awssim"
+	"github.com/cache-remediator/cache-remediator/test/envtestutil"
+	"github.com/cache-remediator/cache-remediator/test/redisload"
+)
+
+// demoSamples are the samples the demo applies; the ElastiCache sample is left out because its engine is
+// not built yet (it would stay Pending).
+var demoSamples = []string{"config/samples/redis_asg.yaml", "config/samples/dynomite_asg.yaml"}
+
+type options struct {
+	scenario  string
+	workDir   string
+	timeout   time.Duration
+	stableFor time.Duration
+	bakeTime  time.Duration
+	hold      bool
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.scenario, "scenario", "hack/scenarios/demo.yaml", "The simulated AWS account.")
+	flag.StringVar(&o.workDir, "dir", ".demo", "Where the kubeconfig, the manager's log and the nodes' files go.")
+	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "Give up when the rollouts have not finished by then.")
+	flag.DurationVar(&o.stableFor, "stable-for", 2*time.Second, "health.stableFor for the demo (the samples ask for production values).")
+	flag.DurationVar(&o.bakeTime, "bake-time", 5*time.Second, "strategy.canary.bakeTime for the demo.")
+	flag.BoolVar(&o.hold, "hold", false, "Keep everything running after the summary until interrupted, for kubectl.")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "demo failed:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, o options) (err error) {
+	if err := os.MkdirAll(o.workDir, 0o755); err != nil {
+		return err
+	}
+	workDir, err := filepath.Abs(o.workDir)
+	if err != nil {
+		return err
+	}
+	step("starting kube-apiserver and etcd (envtest) and installing the CRD")
+	env, err := envtestutil.Start()
+	if err != nil {
+		return err
+	}
+	defer stopping("the control plane", env.Stop)
+	kubeconfig := filepath.Join(workDir, "kubeconfig")
+	if err := writeKubeconfig(env, kubeconfig); err != nil {
+		return err
+	}
+
+	step("starting the AWS simulator (" + o.scenario + ") with a real redis-server per instance")
+	sc, err := awssim.LoadScenario(o.scenario)
+	if err != nil {
+		return err
+	}
+	nodesDir := filepath.Join(workDir, "nodes")
+	_ = os.RemoveAll(nodesDir)
+	if err := os.MkdirAll(nodesDir, 0o755); err != nil {
+		return err
+	}
+	sim, _, err := sc.Build(nil, nodesDir)
+	if err != nil {
+		return err
+	}
+	srv := awssim.Serve(sim)
+	defer stopping("the AWS simulator and its nodes", func() error { srv.Close(); return nil })
+
+	step("building and starting the manager")
+	manager, err := startManager(ctx, workDir, kubeconfig, srv.EndpointEnv())
+	if err != nil {
+		return err
+	}
+	defer stopping("the manager", manager.stop)
+
+	writes := redisload.Start("demo", func() string { return redisPrimary(srv, []string{"sessions-a", "sessions-b", "sessions-c"}) })
+	started := time.Now()
+	policies, err := applySamples(ctx, env.Client, o)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\nkubectl against the demo: KUBECONFIG=%s %s get rp -o wide\n\n", kubeconfig, filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"), "kubectl"))
+
+	final, watchErr := watch(ctx, env.Client, policies, writes, o.timeout)
+	wall := time.Since(started)
+	load, loadErr := writes.Finish()
+	s := summarize(sc, srv, final, wall, load, o)
+	s.print(os.Stdout)
+	if o.hold && watchErr == nil {
+		fmt.Println("\nholding; interrupt (Ctrl-C) to stop everything")
+		<-ctx.Done()
+	}
+	return errors.Join(watchErr, loadErr, s.verdict())
+}
+
+func step(msg string) { fmt.Println("==>", msg) }
+
+func stopping(what string, stop func() error) {
+	if err := stop(); err != nil {
+		fmt.Fprintf(os.Stderr, "stopping %s: %v\n", what, err)
+	}
+}
+
+// writeKubeconfig writes a kubeconfig of a cluster-admin user of the demo's apiserver.
+func writeKubeconfig(env *envtestutil.Env, path string) error {
+	user, err := env.AddUser(envtest.User{Name: "demo-admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return err
+	}
+	data, err := user.KubeConfig()
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o600)
+}
+
+type managerProcess struct {
+	cmd  *exec.Cmd
+	done chan error
+}
+
+func startManager(ctx context.Context, workDir, kubeconfig string, awsEnv []string) (*managerProcess, error) {
+	bin := filepath.Join(workDir, "bin", "manager")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/manager")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		return nil, fmt.Errorf("building the manager: %w", err)
+	}
+	logFile, err := os.Create(filepath.Join(workDir, "manager.log"))
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "--fast-poll", "--metrics-bind-address=0", "--health-probe-bind-address=127.0.0.1:0")
+	cmd.Env = append(append(os.Environ(), "KUBECONFIG="+kubeconfig), awsEnv...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	p := &managerProcess{cmd: cmd, done: make(chan error, 1)}
+	go func() { p.done <- cmd.Wait(); _ = logFile.Close() }()
+	fmt.Println("    manager log:", logFile.Name())
+	return p, nil
+}
+
+func (p *managerProcess) stop() error {
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+	return nil
+}
+
+// applySamples creates the ASG samples with demo-sized waits: the samples ask for production values
+// (stableFor 30s, a 10m bake) that would make the demo last half an hour.
+func applySamples(ctx context.Context, c client.Client, o options) ([]*v1.RemediationPolicy, error) {
+	var out []*v1.RemediationPolicy
+	for _, path := range demoSamples {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		p := &v1.RemediationPolicy{}
+		if err := yaml.UnmarshalStrict(data, p); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		p.Spec.Health.StableFor = &metav1.Duration{Duration: o.stableFor}
+		p.Spec.Strategy.Canary.BakeTime = &metav1.Duration{Duration: o.bakeTime}
+		if err := c.Create(ctx, p); err != nil {
+			return nil, fmt.Errorf("applying %s: %w", path, err)
+		}
+		fmt.Printf("applied %s (%s/%s -> %s; stableFor %s, bakeTime %s for the demo)\n", path, p.Namespace, p.Name,
+			p.Spec.Desired.Goal(), o.stableFor, o.bakeTime)
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// redisPrimary is the address of the InService node of the groups that Redis reports as primary.
+func redisPrimary(srv *awssim.Server, groups []string) string {
+	for _, g := range groups {
+		for _, inst := range srv.GroupInstances(g) {
+			addr := net.JoinHostPort(inst.PrivateIP, "6379")
+			if inst.LifecycleState == awssim.StateInService && redisload.Role(addr) == "master" {
+				return addr
+			}
+		}
+	}
+	return ""
+}
+
+// finished says whether a policy's rollout is over, one way or the other.
+func finished(p *v1.RemediationPolicy) bool {
+	if p.Status.ObservedGeneration != p.Generation {
+		return false
+	}
+	switch p.Status.Phase {
+	case v1.PhaseSucceeded, v1.PhaseFailed, v1.PhaseRolledBack:
+		return true
+	}
+	return false
+}
+
+// watch shows the policies as a table, refreshed in place on a terminal (a line per change otherwise),
+// until every rollout is over or the timeout.
+func watch(ctx context.Context, c client.Client, policies []*v1.RemediationPolicy, writes *redisload.Writer, timeout time.Duration) ([]*v1.RemediationPolicy, error) {
+	deadline := time.After(timeout)
+	terminal := isTerminal(os.Stdout)
+	last := ""
+	for {
+		current := make([]*v1.RemediationPolicy, 0, len(policies))
+		done := true
+		for _, p := range policies {
+			got := &v1.RemediationPolicy{}
+			if err := c.Get(ctx, client.ObjectKeyFromObject(p), got); err != nil {
+				return nil, err
+			}
+			current = append(current, got)
+			done = done && finished(got)
+		}
+		table := render(current)
+		switch {
+		case terminal:
+			fmt.Printf("\033[H\033[2J%s\nwrites acknowledged: %d\n", table, writes.Acknowledged())
+		case table != last:
+			fmt.Print(table)
+		}
+		last = table
+		if done {
+			if !terminal {
+				fmt.Println()
+			}
+			return current, nil
+		}
+		select {
+		case <-ctx.Done():
+			return current, ctx.Err()
+		case <-deadline:
+			return current, fmt.Errorf("the rollouts did not finish within %s", timeout)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+func render(policies []*v1.RemediationPolicy) string {
+	var b strings.Builder
+	w := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "POLICY\tPHASE\tUPDATED\tNODE\tSTEP\tBLOCKED-BY")
+	for _, p := range policies {
+		node, stepType := "-", "-"
+		if s := p.Status.CurrentStep; s != nil {
+			node, stepType = orDash(s.InstanceID), string(s.Type)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, orDash(string(p.Status.Phase)), orDash(p.Status.Updated), node, stepType, orDash(shorten(p.Status.BlockedBy, 60)))
+	}
+	_ = w.Flush()
+	return b.String()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-3] + "..."
+}
+
+func isTerminal(f *os.File) bool {
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0 && os.Getenv("CI") == ""
+}
+
+// summary is what the demo measured.
+type summary struct {
+	policies      []*v1.RemediationPolicy
+	replaced      int
+	wall          time.Duration
+	physicalLimit time.Duration
+	waits         time.Duration
+	awsCalls      int
+	load          redisload.Result
+}
+
+func summarize(sc *awssim.Scenario, srv *awssim.Server, final []*v1.RemediationPolicy, wall time.Duration, load redisload.Result, o options) summary {
+	s := summary{policies: final, wall: wall, load: load, awsCalls: len(srv.Calls())}
+	for _, call := range srv.Calls() {
+		if call.Action == "TerminateInstanceInAutoScalingGroup" && call.Error == "" {
+			s.replaced++
+		}
+	}
+	// The physical limit of one node is its launch and its data rebuild (Redis syncs in real time, a
+	// Dynomite node warms up for the scenario's warm-up time), in real time at the scenario's speed. The two
+	// clusters roll at once, so the limit is the longer cluster's sum.
+	var launch, warmUp time.Duration
+	if sc.Delays != nil {
+		launch, warmUp = parse(sc.Delays.Launch), parse(sc.Delays.WarmUp)
+	}
+	speed := max(sc.ClockSpeed, 1)
+	for _, p := range final {
+		perNode := launch
+		if p.Spec.Health.HTTP != nil {
+			perNode += warmUp
+		}
+		limit := time.Duration(float64(perNode) / speed * float64(p.Status.TotalNodes))
+		s.physicalLimit = max(s.physicalLimit, limit)
+		waits := time.Duration(p.Status.TotalNodes)*o.stableFor + o.bakeTime
+		s.waits = max(s.waits, waits)
+	}
+	return s
+}
+
+func parse(d string) time.Duration {
+	v, _ := time.ParseDuration(d)
+	return v
+}
+
+func (s summary) print(out io.Writer) {
+	fmt.Fprintln(out, "==> summary")
+	for _, p := range s.policies {
+		fmt.Fprintf(out, "    %-18s %-11s updated %s\n", p.Name, p.Status.Phase, p.Status.Updated)
+	}
+	perNode := 0.0
+	if s.replaced > 0 {
+		perNode = float64(s.awsCalls) / float64(s.replaced)
+	}
+	fmt.Fprintf(out, "    nodes replaced:        %d\n", s.replaced)
+	fmt.Fprintf(out, "    wall time:             %s (physical limit: launch + data rebuild %s; configured waits: stableFor per node + bake %s)\n",
+		s.wall.Round(100*time.Millisecond), s.physicalLimit.Round(100*time.Millisecond), s.waits.Round(100*time.Millisecond))
+	fmt.Fprintf(out, "    AWS calls:             %d in all, %.1f per replaced node\n", s.awsCalls, perNode)
+	fmt.Fprintf(out, "    writes acknowledged:   %d\n", s.load.Acknowledged)
+	fmt.Fprintf(out, "    writes lost:           %d\n", s.load.Lost)
+	fmt.Fprintf(out, "    longest write gap:     %s\n", s.load.LongestGap.Round(time.Millisecond))
+	if s.verdict() == nil {
+		fmt.Fprintln(out, "    result:                SUCCESS: every policy succeeded and no acknowledged write was lost")
+	} else {
+		fmt.Fprintln(out, "    result:                FAILURE:", s.verdict())
+	}
+}
+
+func (s summary) verdict() error {
+	var errs []error
+	for _, p := range s.policies {
+		if p.Status.Phase != v1.PhaseSucceeded {
+			errs = append(errs, fmt.Errorf("%s ended %s: %s", p.Name, p.Status.Phase, p.Status.BlockedBy))
+		}
+	}
+	if s.load.Lost > 0 {
+		errs = append(errs, fmt.Errorf("%d acknowledged writes were lost", s.load.Lost))
+	}
+	return errors.Join(errs...)
+}

@@ -271,13 +271,15 @@ func newStep(in Input, t v1.StepType, n observation.Node) *v1.StepStatus {
 }
 
 // preflight holds when the cluster's capacity is complete and every gate of every serving node has held
-// for stableFor. It returns the first gate that does not. While rolling back, the outdated nodes (those on
-// the failed goal) are exempt: they are what the rollback replaces, and a broken canary must not block it.
+// for stableFor. It returns the first gate that does not. Outdated nodes that a failed rollout left behind
+// are exempt: they are what the next step replaces, and a broken canary must block neither its rollback
+// nor a new goal the user sets to get out of a failed one. While rolling back every outdated node is such
+// a node; otherwise only those running status.failedTarget's AMI and type.
 func preflight(in Input, outdated []observation.Node) (health.Result, bool) {
 	stableFor := in.Spec.Health.StableForOrDefault()
 	exempt := map[string]bool{}
-	if in.purpose == v1.PurposeRollback {
-		for _, n := range outdated {
+	for _, n := range outdated {
+		if in.purpose == v1.PurposeRollback || (in.FailedTarget != nil && n.Runs(in.FailedTarget.Goal)) {
 			exempt[n.InstanceID] = true
 		}
 	}
@@ -315,7 +317,7 @@ func orCluster(id string) string {
 }
 
 // NextNode picks the next outdated node: the primary goes last of all; before it, unhealthy nodes first
-// (only a rollback gets here with one: the broken canary), then the canary zone, then group by group in
+// (only a node on a failed goal gets here unhealthy: the broken canary), then the canary zone, then group by group in
 // spec order, then the oldest.
 func NextNode(spec v1.RemediationPolicySpec, c *observation.Cluster, outdated []observation.Node) observation.Node {
 	canaryZone := spec.Target.AutoScalingGroups.CanaryZone

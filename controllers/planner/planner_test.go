@@ -551,6 +551,39 @@ func TestPlan(t *testing.T) {
 			g.Expect(d.Phase).To(Equal(v1.PhaseProgressing))
 			g.Expect(d.Step.Goal).To(Equal(newGoal))
 		}},
+		{"when a failed rollout without rollback left a broken canary and the user sets a new goal, it replaces the broken node first, exempt from the gates", func() planner.Input {
+			broken := node("i-c2", "c-c", newGoal, false)
+			broken.Redis = &health.RedisInfo{Err: errors.New("connection refused")}
+			broken.Gates = observation.NodeGates(broken, redisHealth(), 100)
+			third := v1.ImageAndType{ImageID: "ami-0000000c", InstanceType: "r6g.xlarge"}
+			in := input(cluster(third, node("i-a", "c-a", oldGoal, true), node("i-b", "c-b", oldGoal, false), broken))
+			in.Spec.Desired = v1.DesiredSpec{ImageID: third.ImageID, InstanceType: third.InstanceType}
+			in.Goal = third
+			in.Generation = 2
+			in.FailedTarget = &v1.FailedTarget{Goal: newGoal, Generation: 1, Reason: v1.ReasonNodeTimeout}
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Phase).To(Equal(v1.PhaseProgressing))
+			g.Expect(d.Action).To(Equal(planner.ActionTerminate))
+			g.Expect(d.Step.InstanceID).To(Equal("i-c2"))
+			g.Expect(d.Step.Purpose).To(Equal(v1.PurposeRollout))
+		}},
+		{"when a new goal is set after a failure, an unhealthy node not on the failed goal still blocks it", func() planner.Input {
+			b := node("i-b", "c-b", oldGoal, false)
+			b.Redis.SyncInProgress = true
+			b.Gates = observation.NodeGates(b, redisHealth(), 100)
+			third := v1.ImageAndType{ImageID: "ami-0000000c", InstanceType: "r6g.xlarge"}
+			in := input(cluster(third, node("i-a", "c-a", oldGoal, true), b, node("i-c2", "c-c", newGoal, false)))
+			in.Spec.Desired = v1.DesiredSpec{ImageID: third.ImageID, InstanceType: third.InstanceType}
+			in.Goal = third
+			in.Generation = 2
+			in.FailedTarget = &v1.FailedTarget{Goal: newGoal, Generation: 1, Reason: v1.ReasonNodeTimeout}
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Phase).To(Equal(v1.PhaseBlocked))
+			g.Expect(d.Message).To(ContainSubstring("i-b"))
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+		}},
 		{"with SurgeFirst, it raises the group's capacity before touching the old node and remembers the original", func() planner.Input {
 			in := input(cluster(newGoal, allOld()...))
 			in.Spec.Strategy.Replacement = v1.SurgeFirst

@@ -60,24 +60,37 @@ func setPausedCondition(policy *remediationv1alpha1.RemediationPolicy) {
 	}
 }
 
-// setKstatusConditions mirrors Progressing as Reconciling and a halted, user-fixable state as Stalled, so
-// that kstatus-based tools (kubectl wait, Flux, Argo CD's generic health) read the policy correctly.
+// setKstatusConditions mirrors the phase as the two conditions kstatus-based tools (kubectl wait, Flux,
+// Argo CD's generic health) read. Reconciling: work toward the goal is under way, including waiting for a
+// gate to hold again (a wait ends by itself). Stalled: the rollout cannot go on without a change from the
+// user (a bad target, a failed goal). A rollback in progress is degraded but still moving: Reconciling.
 func setKstatusConditions(policy *remediationv1alpha1.RemediationPolicy) {
-	progressing := meta.FindStatusCondition(policy.Status.Conditions, remediationv1alpha1.ConditionProgressing)
-	if progressing != nil && progressing.Status == metav1.ConditionTrue {
-		setCondition(policy, remediationv1alpha1.ConditionReconciling, metav1.ConditionTrue, progressing.Reason, progressing.Message)
-	} else {
+	conds := policy.Status.Conditions
+	progressing := meta.IsStatusConditionTrue(conds, remediationv1alpha1.ConditionProgressing)
+	degraded := meta.IsStatusConditionTrue(conds, remediationv1alpha1.ConditionDegraded)
+	waiting := policy.Status.Phase == remediationv1alpha1.PhaseBlocked && !degraded
+	switch {
+	case progressing:
+		mirrorCondition(policy, remediationv1alpha1.ConditionReconciling, remediationv1alpha1.ConditionProgressing)
+	case waiting:
+		mirrorCondition(policy, remediationv1alpha1.ConditionReconciling, remediationv1alpha1.ConditionReady)
+	default:
 		meta.RemoveStatusCondition(&policy.Status.Conditions, remediationv1alpha1.ConditionReconciling)
 	}
-	// Stalled: the rollout cannot go on without a change from the user (a bad target, a failed goal). A gate
-	// that does not hold yet is a wait, not a stall.
-	// A rollback in progress is degraded but still moving: Reconciling, not Stalled.
-	if degraded := meta.FindStatusCondition(policy.Status.Conditions, remediationv1alpha1.ConditionDegraded); degraded != nil && degraded.Status == metav1.ConditionTrue &&
-		(progressing == nil || progressing.Status != metav1.ConditionTrue) {
-		setCondition(policy, remediationv1alpha1.ConditionStalled, metav1.ConditionTrue, degraded.Reason, degraded.Message)
+	if degraded && !progressing {
+		mirrorCondition(policy, remediationv1alpha1.ConditionStalled, remediationv1alpha1.ConditionDegraded)
 	} else {
 		meta.RemoveStatusCondition(&policy.Status.Conditions, remediationv1alpha1.ConditionStalled)
 	}
+}
+
+// mirrorCondition sets condType True with the reason and message of the condition it stands for.
+func mirrorCondition(policy *remediationv1alpha1.RemediationPolicy, condType, of string) {
+	source := meta.FindStatusCondition(policy.Status.Conditions, of)
+	if source == nil {
+		return
+	}
+	setCondition(policy, condType, metav1.ConditionTrue, source.Reason, source.Message)
 }
 
 func setCondition(policy *remediationv1alpha1.RemediationPolicy, condType string, status metav1.ConditionStatus, reason, message string) {

@@ -75,7 +75,7 @@ func (e *Engine) report(policy *v1.RemediationPolicy, o outcome, now time.Time) 
 			blockedDuration.WithLabelValues(ready.Reason).Observe(now.Sub(ready.LastTransitionTime.Time).Seconds())
 		}
 	}
-	if o.phase == v1.PhaseBlocked || o.phase == v1.PhaseFailed || o.phase == v1.PhasePaused || o.phase == v1.PhaseRolledBack {
+	if o.phase == v1.PhaseBlocked || o.phase == v1.PhaseFailed || o.phase == v1.PhasePaused || o.phase == v1.PhaseRolledBack || o.phase == v1.PhasePending {
 		st.BlockedBy = o.reason + ": " + o.message
 	}
 	switch {

@@ -95,11 +95,10 @@ func fail(in Input, step *v1.StepStatus, reason, message string) Decision {
 	}
 	next := in
 	next.Step, next.FailedTarget = nil, failed
+	// The plan after the failure says what happens next: a rollback, or a halt whose message tells the user
+	// how to go on.
 	d := Plan(next)
 	d.FailedTarget = failed
-	if d.Phase == v1.PhaseFailed {
-		d.Reason, d.Message = reason, message
-	}
 	return d
 }
 

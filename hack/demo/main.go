@@ -39,7 +39,6 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
 
 	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
@@ -93,7 +92,7 @@ func run(ctx context.Context, o options) (err error) {
 	}
 	defer stopping("the control plane", env.Stop)
 	kubeconfig := filepath.Join(workDir, "kubeconfig")
-	if err := writeKubeconfig(env, kubeconfig); err != nil {
+	if err := env.WriteKubeconfig(kubeconfig); err != nil {
 		return err
 	}
 
@@ -147,19 +146,6 @@ func stopping(what string, stop func() error) {
 	if err := stop(); err != nil {
 		fmt.Fprintf(os.Stderr, "stopping %s: %v\n", what, err)
 	}
-}
-
-// writeKubeconfig writes a kubeconfig of a cluster-admin user of the demo's apiserver.
-func writeKubeconfig(env *envtestutil.Env, path string) error {
-	user, err := env.AddUser(envtest.User{Name: "demo-admin", Groups: []string{"system:masters"}}, nil)
-	if err != nil {
-		return err
-	}
-	data, err := user.KubeConfig()
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, data, 0o600)
 }
 
 type managerProcess struct {

@@ -21,6 +21,7 @@ package envtestutil
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 
@@ -68,6 +69,27 @@ func Start() (*Env, error) {
 		return nil, err
 	}
 	return &Env{Environment: env, Config: cfg, Client: c}, nil
+}
+
+// WriteKubeconfig writes a kubeconfig of a cluster-admin user of the control plane, for kubectl and for
+// the manager run as a separate process.
+func (e *Env) WriteKubeconfig(path string) error {
+	user, err := e.AddUser(envtest.User{Name: "cluster-admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return err
+	}
+	data, err := user.KubeConfig()
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o600)
+}
+
+// Kubectl is the kubectl built with the envtest binaries, run with the given kubeconfig.
+func Kubectl(kubeconfig string, args ...string) *exec.Cmd {
+	cmd := exec.Command(filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"), "kubectl"), args...)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	return cmd
 }
 
 // PolicyGVR is the RemediationPolicy resource, for kubectl and dynamic clients.

@@ -56,7 +56,7 @@ func (e *Engine) report(policy *v1.RemediationPolicy, o outcome, now time.Time) 
 		setLedger(policy, o.cluster, now)
 		setGates(policy, o.cluster, now)
 		st.UpdatedNodes = int32(o.cluster.Updated(policy.Spec.Desired.Goal()))
-		st.TotalNodes = int32(o.cluster.DesiredNodes())
+		st.TotalNodes = int32(clusterSize(o.cluster, st.CurrentStep))
 		if st.LastGood == nil {
 			st.LastGood = uniformGoal(o.cluster)
 		}
@@ -110,6 +110,19 @@ func (e *Engine) report(policy *v1.RemediationPolicy, o outcome, now time.Time) 
 	default:
 		setCondition(policy, v1.ConditionDegraded, metav1.ConditionFalse, v1.ReasonAsExpected, "nothing has failed")
 	}
+}
+
+// clusterSize is the number of nodes the user sized the cluster to: the extra node a SurgeFirst step runs
+// for a while is not one of them, so UPDATED reads 1/3 during a surge, not 1/4.
+func clusterSize(c *observation.Cluster, step *v1.StepStatus) int {
+	total := c.DesiredNodes()
+	if step == nil || step.Type != v1.StepSurgeNode || step.OriginalCapacity == nil {
+		return total
+	}
+	if g, ok := c.Group(step.Group); ok && g.Desired > int64(step.OriginalCapacity.Desired) {
+		total -= int(g.Desired - int64(step.OriginalCapacity.Desired))
+	}
+	return total
 }
 
 func setCondition(policy *v1.RemediationPolicy, t string, status metav1.ConditionStatus, reason, message string) {

@@ -60,7 +60,7 @@ type RemediationPolicyReconciler struct {
 // +kubebuilder:rbac:groups=remediation.cache-remediator.io,resources=remediationpolicies/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=remediation.cache-remediator.io,resources=remediationpolicies/finalizers,verbs=update
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 
 // Reconcile fetches the policy, ensures the finalizer, runs the delete or the normal path and patches status
 // once, in a defer. observedGeneration moves only when the reconcile succeeded.

@@ -63,7 +63,8 @@ func main() {
 		Metrics:                metricsserver.Options{BindAddress: metricsAddr},
 		HealthProbeBindAddress: probeAddr,
 		LeaderElection:         leaderElect,
-		LeaderElectionID:       "cache-remediator.remediation.cache-remediator.io",
+		LeaderElectionID:       controllers.LeaderElectionID,
+		Client:                 controllers.ClientOptions(),
 	})
 	if err != nil {
 		log.Error(err, "Unable to create manager")

@@ -33,6 +33,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -157,19 +158,40 @@ type controllerProcess struct {
 	done   chan struct{}
 }
 
+// managerOptions says how a test's manager runs.
+type managerOptions struct {
+	// throttled retries AWS calls more, for a simulator that throttles.
+	throttled bool
+	// identity is who the manager is to the API server (default: the envtest admin).
+	identity *rest.Config
+	// leaderElectionNamespace, when set, makes the manager elect a leader with a Lease there.
+	leaderElectionNamespace string
+}
+
 // startController starts a manager against envtest whose engine talks to the simulator.
 func startController(c *simCluster, throttled bool) *controllerProcess {
-	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
+	return startManager(c, managerOptions{throttled: throttled})
+}
+
+func startManager(c *simCluster, o managerOptions) *controllerProcess {
+	identity := env.Config
+	if o.identity != nil {
+		identity = o.identity
+	}
+	mgr, err := ctrl.NewManager(identity, ctrl.Options{
 		Scheme: clientgoscheme.Scheme, Metrics: metricsserver.Options{BindAddress: "0"},
 		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
 		// Only this test's namespace: the policies of earlier tests stay in the API server and point at
 		// simulators that are gone.
-		Cache: cache.Options{DefaultNamespaces: map[string]cache.Config{c.ns: {}}},
+		Cache:          cache.Options{DefaultNamespaces: map[string]cache.Config{c.ns: {}}},
+		Client:         controllers.ClientOptions(),
+		LeaderElection: o.leaderElectionNamespace != "", LeaderElectionNamespace: o.leaderElectionNamespace,
+		LeaderElectionID: controllers.LeaderElectionID,
 	})
 	Expect(err).NotTo(HaveOccurred())
 	cfg := c.srv.SDKConfig()
 	opts := awsclient.Options{RequestsPerSecond: 1000, MaxBackoff: 20 * time.Millisecond}
-	if throttled {
+	if o.throttled {
 		opts.MaxAttempts = 10
 	}
 	awsclient.Instrument(&cfg, opts)

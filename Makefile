@@ -23,6 +23,10 @@ manifests: ## Generate the CRD and RBAC manifests from the API and controller ma
 generate: ## Generate DeepCopy methods for the API types.
 	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
 
+.PHONY: argocd-cm
+argocd-cm: ## Generate config/argocd/argocd-cm.yaml (the Argo CD patch) from the Lua files.
+	go run ./hack/argocd-cm
+
 .PHONY: fmt
 fmt: ## Run gofmt on the code.
 	gofmt -w $$(git ls-files '*.go')
@@ -32,7 +36,7 @@ vet: ## Run go vet.
 	go vet ./...
 
 .PHONY: verify-generated
-verify-generated: manifests generate ## Fail if generated files are not current (run manifests and generate, then commit).
+verify-generated: manifests generate argocd-cm ## Fail if generated files are not current (run manifests and generate, then commit).
 	@git diff --exit-code -- api config || { echo "generated files are out of date: run 'make manifests generate' and commit"; exit 1; }
 
 .PHONY: envtest

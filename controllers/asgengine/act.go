@@ -160,7 +160,6 @@ func (e *Engine) handOff(ctx context.Context, policy *v1.RemediationPolicy, c *o
 		if !ok {
 			return fmt.Errorf("no healthy replica can take over from %s", primaryID)
 		}
-		e.event(policy, corev1.EventTypeNormal, "HandingOffPrimary", "Failover", fmt.Sprintf("moving the Redis primary role from %s to %s", primaryID, target.InstanceID))
 		return prober.Failover(ctx, old.PrivateIP, target.PrivateIP, port, handOffTimeout)
 	}
 	primary, ok := c.Primary()

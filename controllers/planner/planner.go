@@ -198,12 +198,13 @@ func planNext(in Input) Decision {
 	}
 	next := NextNode(in.Spec, c, outdated)
 	if next.Role() == v1.RolePrimary {
-		if _, ok := handOffTarget(c, next.InstanceID); !ok {
+		target, ok := handOffTarget(c, next.InstanceID)
+		if !ok {
 			return Decision{Phase: v1.PhaseBlocked, Reason: v1.ReasonGateBlocked, RequeueAfter: in.Timings.Blocked,
 				Message: fmt.Sprintf("primary %s is outdated but no healthy replica can take over its role", next.InstanceID)}
 		}
 		step := newStep(in, v1.StepHandOffPrimary, next)
-		step.Message = "handing the primary role off " + next.InstanceID
+		step.Message = fmt.Sprintf("moving the Redis primary role from %s to %s, the most caught-up healthy replica", next.InstanceID, target.InstanceID)
 		return started(in, step, ActionHandOff)
 	}
 	return replace(in, next, fmt.Sprintf("%s, %s", next.Zone, next.Role()))

@@ -17,6 +17,7 @@ limitations under the License.
 package rollout_test
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -80,6 +81,11 @@ var _ = Describe("Installing with kubectl apply -k config/default", func() {
 			Expect(dep.Spec.Template.Labels).To(HaveKeyWithValue(k, v))
 		}
 		Expect(svc.Spec.Ports).To(ContainElement(HaveField("TargetPort", intstr.FromString("metrics"))))
+
+		By("naming that ServiceAccount in the IRSA trust policy of config/iam")
+		trust, err := os.ReadFile(filepath.Join(envtestutil.RepoRoot(), "config", "iam", "trust-irsa.json"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(trust)).To(ContainSubstring(`":sub": "` + managerAccount + `"`))
 
 		By("granting the ServiceAccount reads of a named Secret but no listing of Secrets, and no other writes")
 		c := newCluster("deployed", clusterOptions{redis: true, tagged: true})

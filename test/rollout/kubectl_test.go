@@ -19,6 +19,7 @@ package rollout_test
 import (
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -193,6 +194,8 @@ var _ = Describe("Following policies with kubectl", func() {
 			v1.ReasonNodeTimeout, v1.ReasonGateBlocked, "RolloutSucceeded", v1.ReasonRolledBack} {
 			Expect(string(out)).To(MatchRegexp(`(?m)^\s+(Normal|Warning)\s+`+reason+`\s`), "describe shows a %s event", reason)
 		}
+
+		Expect(regexp.MustCompile(`(?m)^\s+Normal\s+HandingOffPrimary\s`).FindAllString(string(out), -1)).To(HaveLen(1), "one event per hand-off")
 
 		By("kubectl wait agreeing that the rolled-back policy is Stalled")
 		out, err = envtestutil.Kubectl(kubeconfig, "wait", "-n", c.ns, "rp/"+policy.Name, "--for=condition=Stalled", "--timeout=5s").CombinedOutput()

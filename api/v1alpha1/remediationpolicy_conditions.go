@@ -60,9 +60,6 @@ const (
 	ReasonNodeTimeout = "NodeTimeout"
 	// ReasonGateFailedDuringBake: a gate stopped holding while the canary baked.
 	ReasonGateFailedDuringBake = "GateFailedDuringBake"
-	// ReasonTargetPreviouslyFailed: the desired AMI and type failed before; set the retry annotation or
-	// change the spec to try again.
-	ReasonTargetPreviouslyFailed = "TargetPreviouslyFailed"
 	// ReasonGroupNotFound: an Auto Scaling Group of the target does not exist.
 	ReasonGroupNotFound = "GroupNotFound"
 	// ReasonReplicationGroupNotFound: the ElastiCache replication group does not exist.

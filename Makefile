@@ -67,3 +67,7 @@ run: ## Run the manager against the cluster in the current kubeconfig.
 .PHONY: docker-build
 docker-build: ## Build the manager image (needs a Docker engine).
 	docker build -t $(IMG) .
+
+.PHONY: docker-push
+docker-push: ## Push the manager image.
+	docker push $(IMG)

@@ -44,11 +44,12 @@ const (
 	managerAccount   = "system:serviceaccount:" + installNamespace + ":" + installPrefix + "controller-manager"
 )
 
-var _ = Describe("Installing with kubectl apply -k config/default", func() {
+var _ = Describe("Installing with kubectl apply -k: config/default under the example overlay", func() {
 	It("runs the manager hardened, with leader election, probes and a metrics Service, and its ServiceAccount may roll a cluster and do nothing more", func() {
 		kubeconfig := filepath.Join(GinkgoT().TempDir(), "kubeconfig")
 		Expect(env.WriteKubeconfig(kubeconfig)).To(Succeed())
-		out, err := envtestutil.Kubectl(kubeconfig, "apply", "-k", filepath.Join(envtestutil.RepoRoot(), "config", "default")).CombinedOutput()
+		// The example overlay is config/default with a user's image, region and IRSA role on top.
+		out, err := envtestutil.Kubectl(kubeconfig, "apply", "-k", filepath.Join(envtestutil.RepoRoot(), "config", "overlays", "example")).CombinedOutput()
 		Expect(err).NotTo(HaveOccurred(), string(out))
 
 		By("running two replicas of the manager as non-root, read-only, without privileges, electing a leader")
@@ -64,6 +65,13 @@ var _ = Describe("Installing with kubectl apply -k config/default", func() {
 		Expect(manager.SecurityContext.AllowPrivilegeEscalation).To(HaveValue(BeFalse()))
 		Expect(manager.SecurityContext.Capabilities.Drop).To(ConsistOf(corev1.Capability("ALL")))
 		Expect(manager.Args).To(ContainElements("--leader-elect", "--metrics-bind-address=:8080", "--health-probe-bind-address=:8081"))
+
+		By("taking the overlay's image, region and IRSA role")
+		Expect(manager.Image).To(Equal("registry.example.com/cache-remediator:v0.1.0"))
+		Expect(manager.Env).To(ContainElement(corev1.EnvVar{Name: "AWS_REGION", Value: "eu-west-1"}))
+		account := &corev1.ServiceAccount{}
+		Expect(env.Client.Get(ctx, client.ObjectKey{Namespace: installNamespace, Name: pod.ServiceAccountName}, account)).To(Succeed())
+		Expect(account.Annotations).To(HaveKeyWithValue("eks.amazonaws.com/role-arn", "arn:aws:iam::111122223333:role/cache-remediator"))
 
 		By("probing the ports the flags bind, and exposing metrics through a Service that selects the pods")
 		ports := map[string]int32{}

@@ -241,6 +241,12 @@ type StepStatus struct {
 	// +optional
 	OriginalCapacity *GroupCapacity `json:"originalCapacity,omitempty"`
 
+	// unwinding is set once a SurgeNode step has failed: the surged node is removed and the group's desired
+	// capacity and max size are put back before the failure is acted on (a rollback or a halt), so a failed
+	// surge never leaves a broken extra node or a raised max size behind.
+	// +optional
+	Unwinding bool `json:"unwinding,omitempty"`
+
 	// startedAt is when the step started; the step fails at startedAt + health.nodeTimeout.
 	// +required
 	StartedAt metav1.Time `json:"startedAt"`

@@ -56,6 +56,12 @@ func (e *Engine) act(ctx context.Context, policy *v1.RemediationPolicy, c *obser
 		return awsclient.SetCapacity(ctx, e.AWS.AutoScaling, awsclient.Group{Name: g.Name, Max: g.Max}, int64(d.Step.OriginalCapacity.Desired)+1)
 	case planner.ActionRestoreCapacity:
 		return awsclient.SetMaxSize(ctx, e.AWS.AutoScaling, d.Step.Group, int64(d.Step.OriginalCapacity.Max))
+	case planner.ActionRemoveSurgedNode:
+		_, err := awsclient.TerminateInstance(ctx, e.AWS.AutoScaling, d.Step.ReplacementInstanceID, true)
+		return err
+	case planner.ActionRestoreDesired:
+		g, _ := c.Group(d.Step.Group)
+		return awsclient.SetCapacity(ctx, e.AWS.AutoScaling, awsclient.Group{Name: g.Name, Max: g.Max}, int64(d.Step.OriginalCapacity.Desired))
 	case planner.ActionCleanup:
 		return e.cleanup(ctx, policy, c)
 	}

@@ -33,10 +33,16 @@ func metav1Time(t time.Time) metav1.Time { return metav1.NewTime(t) }
 // it past its deadline, or waits. A paused policy still watches its in-flight step to completion.
 func planInFlight(in Input) Decision {
 	step := in.Step.DeepCopy()
+	if step.Unwinding {
+		return unwindSurge(in, step)
+	}
 	// A bake has its own length (bakeTime); every other step must be done within nodeTimeout.
 	if step.Type != v1.StepBake && in.Now.Sub(step.StartedAt.Time) > in.Spec.Health.NodeTimeoutOrDefault() {
-		return fail(in, step, v1.ReasonNodeTimeout,
-			fmt.Sprintf("%s of %s did not finish within nodeTimeout %s: %s", step.Type, orCluster(step.InstanceID), in.Spec.Health.NodeTimeoutOrDefault(), step.Message))
+		message := fmt.Sprintf("%s of %s did not finish within nodeTimeout %s: %s", step.Type, orCluster(step.InstanceID), in.Spec.Health.NodeTimeoutOrDefault(), step.Message)
+		if step.Type == v1.StepSurgeNode && step.OriginalCapacity != nil {
+			return startUnwinding(in, step, v1.ReasonNodeTimeout, message)
+		}
+		return fail(in, step, v1.ReasonNodeTimeout, message)
 	}
 	switch step.Type {
 	case v1.StepPrepareLaunchTemplate:
@@ -99,6 +105,60 @@ func fail(in Input, step *v1.StepStatus, reason, message string) Decision {
 	// how to go on.
 	d := Plan(next)
 	d.FailedTarget = failed
+	return d
+}
+
+// startUnwinding records a surge's failure at once (failedTarget, its event) and keeps the step in flight
+// to take the surge back before the plan acts on the failure.
+func startUnwinding(in Input, step *v1.StepStatus, reason, message string) Decision {
+	failed := fail(in, step, reason, message).FailedTarget
+	in.FailedTarget = failed
+	step.Unwinding = true
+	d := unwindSurge(in, step)
+	d.FailedTarget = failed
+	return d
+}
+
+// unwindSurge takes a failed surge back, one action per reconcile: remove the extra node, or put the
+// desired capacity back if it never launched, then the max size. The old node was never touched. Once the
+// group is as it was, the failure is acted on like any other: a rollback, or a halt.
+func unwindSurge(in Input, step *v1.StepStatus) Decision {
+	group, _ := in.Cluster.Group(step.Group)
+	original := step.OriginalCapacity
+	surged, launched := replacementFor(in.Cluster, step)
+	switch {
+	case launched:
+		step.ReplacementInstanceID = surged.InstanceID
+		step.Message = fmt.Sprintf("the surge failed; removing its node %s from %s", surged.InstanceID, step.Group)
+		return unwinding(in, step, ActionRemoveSurgedNode)
+	case group.Desired > int64(original.Desired) && len(in.Cluster.GroupNodes(step.Group)) <= int(original.Desired):
+		step.Message = fmt.Sprintf("the surge failed before its node launched; putting the desired capacity of %s back to %d", step.Group, original.Desired)
+		return unwinding(in, step, ActionRestoreDesired)
+	case group.Desired > int64(original.Desired):
+		step.Message = fmt.Sprintf("the surge failed; waiting for %s to shrink back to %d", step.Group, original.Desired)
+		return unwinding(in, step, ActionNone)
+	case group.Max > int64(original.Max):
+		step.Message = fmt.Sprintf("the surge failed; putting the max size of %s back to %d", step.Group, original.Max)
+		return unwinding(in, step, ActionRestoreCapacity)
+	}
+	next := in
+	next.Step = nil
+	return Plan(next)
+}
+
+// unwinding is the decision while a failed surge is taken back: RollingBack if a rollback follows,
+// otherwise Failed, with the failure as the reason.
+func unwinding(in Input, step *v1.StepStatus, action Action) Decision {
+	d := started(in, step, action)
+	d.Phase, d.Reason = v1.PhaseFailed, in.FailedTarget.Reason
+	after := in
+	after.Step = nil
+	if retarget(&after) == nil && after.purpose == v1.PurposeRollback {
+		d.Phase = v1.PhaseRollingBack
+	}
+	if action == ActionNone {
+		d.RequeueAfter = in.Timings.Transition
+	}
 	return d
 }
 

@@ -48,6 +48,12 @@ const (
 	ActionTerminateWithDecrement Action = "TerminateNodeWithDecrement"
 	// ActionRestoreCapacity: put the group's max size back to what it was before the surge.
 	ActionRestoreCapacity Action = "RestoreCapacity"
+	// ActionRemoveSurgedNode: terminate a failed surge's extra node (step.replacementInstanceId) and shrink
+	// the group back by one.
+	ActionRemoveSurgedNode Action = "RemoveSurgedNode"
+	// ActionRestoreDesired: put the group's desired capacity back to step.originalCapacity when a failed
+	// surge's extra node never launched; the group has no node more than that, so nothing is terminated.
+	ActionRestoreDesired Action = "RestoreDesiredCapacity"
 	// ActionCleanup: delete launch template versions and launch configurations the rollout no longer needs
 	// and make the version in use the template's default.
 	ActionCleanup Action = "Cleanup"

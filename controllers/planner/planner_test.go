@@ -656,6 +656,67 @@ func TestPlan(t *testing.T) {
 			g.Expect(d.Action).To(Equal(planner.ActionSurge))
 			g.Expect(d.Step.InstanceID).To(Equal("i-c"))
 		}},
+		{"with SurgeFirst, when the new node is not healthy within nodeTimeout, it records the failure and removes the surged node before anything else", func() planner.Input {
+			in := failingSurge()
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.FailedTarget).NotTo(BeNil())
+			g.Expect(d.FailedTarget.Reason).To(Equal(v1.ReasonNodeTimeout))
+			g.Expect(d.Phase).To(Equal(v1.PhaseFailed))
+			g.Expect(d.Action).To(Equal(planner.ActionRemoveSurgedNode))
+			g.Expect(d.Step.Unwinding).To(BeTrue())
+			g.Expect(d.Step.InstanceID).To(Equal("i-b"), "the old node is the step's node, and stays")
+			g.Expect(d.Step.ReplacementInstanceID).To(Equal("i-b2"))
+		}},
+		{"with SurgeFirst and rollbackOnFailure, a failed surge being taken back reads RollingBack", func() planner.Input {
+			in := failingSurge()
+			in.Spec.Strategy.RollbackOnFailure = true
+			in.LastGood = &oldGoal
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Phase).To(Equal(v1.PhaseRollingBack))
+			g.Expect(d.Action).To(Equal(planner.ActionRemoveSurgedNode))
+		}},
+		{"while a failed surge is taken back, it is not failed again for its age", func() planner.Input {
+			in := failingSurge()
+			in.Step.Unwinding = true
+			in.FailedTarget = &v1.FailedTarget{Goal: newGoal, Generation: 1, Reason: v1.ReasonNodeTimeout}
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.FailedTarget).To(BeNil(), "the failure was recorded when the unwinding started")
+			g.Expect(d.Action).To(Equal(planner.ActionRemoveSurgedNode))
+		}},
+		{"when a failed surge's node never launched, it puts the desired capacity back, which terminates nothing", func() planner.Input {
+			in := failingSurge()
+			in.Cluster.Nodes = in.Cluster.Nodes[:3]
+			in.Step.Unwinding = true
+			in.FailedTarget = &v1.FailedTarget{Goal: newGoal, Generation: 1, Reason: v1.ReasonNodeTimeout}
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionRestoreDesired))
+		}},
+		{"when a failed surge's node is gone and the desired capacity is back, it puts the max size back", func() planner.Input {
+			in := failingSurge()
+			in.Cluster.Nodes = in.Cluster.Nodes[:3]
+			in.Cluster.Groups[1].Desired, in.Cluster.Groups[1].Max = 1, 3
+			in.Step.Unwinding = true
+			in.FailedTarget = &v1.FailedTarget{Goal: newGoal, Generation: 1, Reason: v1.ReasonNodeTimeout}
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionRestoreCapacity))
+		}},
+		{"once a failed surge is taken back, without rollback the rollout halts in Failed and touches nothing more", func() planner.Input {
+			in := failingSurge()
+			in.Cluster.Nodes = in.Cluster.Nodes[:3]
+			in.Cluster.Groups[1].Desired = 1
+			in.Step.Unwinding = true
+			in.FailedTarget = &v1.FailedTarget{Goal: newGoal, Generation: 1, Reason: v1.ReasonNodeTimeout}
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Phase).To(Equal(v1.PhaseFailed))
+			g.Expect(d.Step).To(BeNil())
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+		}},
 		{"when the spec changes mid-replacement, the in-flight node finishes on its goal and the new goal's template comes next", func() planner.Input {
 			c := cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b2", "c-b", newGoal, false), node("i-c", "c-c", oldGoal, false))
 			in := input(c)
@@ -676,6 +737,21 @@ func TestPlan(t *testing.T) {
 			c.expect(g, planner.Plan(c.input()))
 		})
 	}
+}
+
+// failingSurge is a SurgeFirst step on i-b past nodeTimeout: the group was raised from 1 to 2 and its new
+// node i-b2 never became healthy.
+func failingSurge() planner.Input {
+	surged := node("i-b2", "c-b", newGoal, false)
+	surged.Redis = &health.RedisInfo{Err: errors.New("connection refused")}
+	surged.Gates = observation.NodeGates(surged, redisHealth(), 100)
+	c := cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b", "c-b", oldGoal, false), node("i-c", "c-c", oldGoal, false), surged)
+	c.Groups[1].Desired = 2
+	in := input(c)
+	in.Spec.Strategy.Replacement = v1.SurgeFirst
+	in.Step = step(v1.StepSurgeNode, "i-b", "c-b", now.Add(-21*time.Minute))
+	in.Step.OriginalCapacity, in.Step.ActionTaken = &v1.GroupCapacity{Desired: 1, Max: 2}, true
+	return in
 }
 
 func TestNextNodeOrdersCanaryZoneThenGroupsThenPrimaryLast(t *testing.T) {

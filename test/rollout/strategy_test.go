@@ -307,6 +307,44 @@ var _ = Describe("SurgeFirst", func() {
 	})
 })
 
+var _ = Describe("A SurgeFirst replacement that never becomes healthy", func() {
+	It("removes the surged node and puts the group's capacity back before halting in Failed, leaving the cluster as it was", func() {
+		c := newCluster("surgefail", clusterOptions{redis: true, tagged: true, maxSize: 1})
+		writeKeys(c, "before", 100)
+		original := c.instances()
+		health := redisHealth()
+		health.NodeTimeout = &metav1.Duration{Duration: 6 * time.Second}
+		policy := c.policyFor(v1.ImageAndType{ImageID: amiBroken, InstanceType: typeNew}, health)
+		policy.Spec.Strategy.Replacement = v1.SurgeFirst
+		Expect(env.Client.Create(ctx, policy)).To(Succeed())
+		ctl := startController(c, false)
+		defer ctl.stop()
+		Eventually(func() *v1.StepStatus { return get(policy).Status.CurrentStep }).WithTimeout(30 * time.Second).WithPolling(100 * time.Millisecond).
+			Should(HaveField("Unwinding", BeTrue()))
+		Expect(get(policy).Status.FailedTarget).To(HaveField("Reason", v1.ReasonNodeTimeout), "the failure is on record while the surge is taken back")
+		Eventually(func() *v1.StepStatus { return get(policy).Status.CurrentStep }).WithTimeout(60 * time.Second).WithPolling(200 * time.Millisecond).Should(BeNil())
+		Expect(get(policy).Status.Phase).To(Equal(v1.PhaseFailed))
+
+		By("leaving the original nodes, all of them healthy, with their data, and no extra node or raised size")
+		expectClusterOn(c, goalOld)
+		expectKeys(c, "before", 100)
+		ids := []string{}
+		for _, inst := range c.instances() {
+			ids = append(ids, inst.ID)
+		}
+		Expect(ids).To(ConsistOf(original[0].ID, original[1].ID, original[2].ID))
+		for _, name := range c.groups {
+			g, ok := c.srv.GroupState(name)
+			Expect(ok).To(BeTrue())
+			Expect([]int64{g.Desired, g.Max}).To(Equal([]int64{1, 1}), "group %s is back to desired 1, max 1", name)
+		}
+		terms := c.terminations()
+		Expect(terms).To(HaveLen(1), "only the surged node was terminated")
+		Expect(terms[0]).NotTo(BeElementOf(original[0].ID, original[1].ID, original[2].ID))
+		Consistently(c.mutatingCalls).WithTimeout(2*time.Second).Should(HaveLen(len(c.mutatingCalls())), "a Failed rollout touches nothing more")
+	})
+})
+
 var _ = Describe("Groups on legacy launch configurations", func() {
 	It("roll through a copy per group with the desired AMI and type, and leave no old configuration behind", func() {
 		c := newCluster("legacy", clusterOptions{tagged: true, launchConfiguration: true})

@@ -91,7 +91,9 @@ func (e *Engine) reconcile(ctx context.Context, policy *v1.RemediationPolicy, st
 	}
 	if blocked == nil && policy.Status.CurrentStep == nil {
 		if blocked, err = e.validate(ctx, policy, now); err != nil {
-			return ctrl.Result{}, err
+			if blocked = refusal("checking the target", err); blocked == nil {
+				return ctrl.Result{}, err
+			}
 		}
 	}
 	if blocked != nil {
@@ -101,6 +103,10 @@ func (e *Engine) reconcile(ctx context.Context, policy *v1.RemediationPolicy, st
 
 	cluster, err := e.Observer.Observe(ctx, policy.Spec, password, now)
 	if err != nil {
+		if blocked := refusal("observing the cluster", err); blocked != nil {
+			e.report(policy, *blocked, now)
+			return e.requeue(e.timings().Blocked), nil
+		}
 		e.report(policy, outcome{phase: policy.Status.Phase, reason: v1.ReasonAWSError, message: err.Error(), transient: true}, now)
 		return ctrl.Result{}, err
 	}

@@ -34,6 +34,17 @@ func badTarget(reason, message string) outcome {
 	return outcome{phase: v1.PhaseBlocked, reason: reason, message: message, degraded: true}
 }
 
+// refusal is the block for an AWS error that retrying cannot fix (AccessDenied, a malformed request): the
+// policy waits for the permissions or the target to change, and says so. It is nil for an error worth
+// retrying with backoff (throttling, a server error, a timeout).
+func refusal(what string, err error) *outcome {
+	if awsclient.Code(err) == "" || awsclient.IsRetryable(err) {
+		return nil
+	}
+	o := badTarget(v1.ReasonAWSError, fmt.Sprintf("%s was refused: %v", what, err))
+	return &o
+}
+
 // validate checks the target before anything is touched: no other policy claims its groups, every group
 // exists and opted in by tag, the AMI exists and is available, the instance type exists and runs the AMI's
 // architecture. Only describes are called. A transient AWS error is returned as an error.

@@ -18,6 +18,7 @@ package rollout_test
 
 import (
 	"fmt"
+	"net/http"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -26,6 +27,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
+	"github.com/cache-remediator/cache-remediator/test/awssim"
 )
 
 var _ = Describe("A policy whose target cannot be remediated", func() {
@@ -85,6 +87,9 @@ var _ = Describe("A policy whose target cannot be remediated", func() {
 			// The second policy is created later, so it is the one blocked.
 			time.Sleep(1100 * time.Millisecond)
 		}, v1.ReasonConflict, "is already targeted by RemediationPolicy"),
+		Entry("credentials that may not describe the groups", true, func(c *simCluster, _ *v1.RemediationPolicy) {
+			c.srv.Inject(awssim.Fault{Service: "autoscaling", Action: "DescribeAutoScalingGroups", Fraction: 1, Status: http.StatusForbidden, Code: "AccessDenied"})
+		}, v1.ReasonAWSError, "was refused: operation error Auto Scaling: DescribeAutoScalingGroups"),
 		Entry("a password Secret that does not exist", true, func(_ *simCluster, p *v1.RemediationPolicy) {
 			p.Spec.Health.Redis = &v1.RedisHealth{PasswordSecretRef: &v1.SecretKeyReference{Name: "missing", Key: "password"}}
 		}, v1.ReasonInvalidSpec, "Secret"),

@@ -93,7 +93,7 @@ var _ = Describe("Installing with kubectl apply -k: config/default under the exa
 		By("naming that ServiceAccount in the IRSA trust policy of config/iam")
 		trust, err := os.ReadFile(filepath.Join(envtestutil.RepoRoot(), "config", "iam", "trust-irsa.json"))
 		Expect(err).NotTo(HaveOccurred())
-		Expect(string(trust)).To(ContainSubstring(`":sub": "` + managerAccount + `"`))
+		Expect(string(trust)).To(ContainSubstring(`:sub": "` + managerAccount + `"`))
 
 		By("granting the ServiceAccount reads of a named Secret but no listing of Secrets, and no other writes")
 		c := newCluster("deployed", clusterOptions{redis: true, tagged: true})

@@ -151,10 +151,16 @@ func (e *Engine) apply(ctx context.Context, policy *v1.RemediationPolicy, cluste
 		// The step is on the API server before its AWS call: a controller that dies during the call resumes
 		// the step instead of starting another.
 		setLedger(policy, cluster, now)
+		// While the call is made kubectl shows the step's phase with nothing blocking it, not the phase of
+		// the previous reconcile. report still compares with that previous phase to tell transitions.
+		previous, blockedBy := policy.Status.Phase, policy.Status.BlockedBy
+		policy.Status.Phase, policy.Status.BlockedBy = d.Phase, ""
 		if err := e.checkpoint(ctx, policy); err != nil {
 			return err
 		}
-		if err := e.act(ctx, policy, cluster, d); err != nil {
+		err := e.act(ctx, policy, cluster, d)
+		policy.Status.Phase, policy.Status.BlockedBy = previous, blockedBy
+		if err != nil {
 			return e.actionFailed(policy, d, err, now)
 		}
 		policy.Status.CurrentStep.ActionTaken = true

@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -91,11 +92,43 @@ func kstatusIn(p *v1.RemediationPolicy, phase v1.Phase) status.Status {
 	return result
 }
 
+// recordStatuses watches the policies of a namespace and keeps every status the API server stored, for
+// checks on what a user could have seen at any moment, not only at the moments a test looked.
+func recordStatuses(ns string) func() []v1.RemediationPolicyStatus {
+	watcher, err := client.NewWithWatch(env.Config, client.Options{Scheme: env.Client.Scheme()})
+	Expect(err).NotTo(HaveOccurred())
+	w, err := watcher.Watch(ctx, &v1.RemediationPolicyList{}, client.InNamespace(ns))
+	Expect(err).NotTo(HaveOccurred())
+	var mu sync.Mutex
+	var seen []v1.RemediationPolicyStatus
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ev := range w.ResultChan() {
+			if p, ok := ev.Object.(*v1.RemediationPolicy); ok {
+				mu.Lock()
+				seen = append(seen, *p.Status.DeepCopy())
+				mu.Unlock()
+			}
+		}
+	}()
+	DeferCleanup(func() {
+		w.Stop()
+		<-done
+	})
+	return func() []v1.RemediationPolicyStatus {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]v1.RemediationPolicyStatus(nil), seen...)
+	}
+}
+
 var _ = Describe("Following policies with kubectl", func() {
 	It("shows every phase in readable columns, kstatus reads each phase right, and describe lists the events", func() {
 		c := newCluster("watched", clusterOptions{redis: true, tagged: true})
 		kubeconfig := filepath.Join(GinkgoT().TempDir(), "kubeconfig")
 		Expect(env.WriteKubeconfig(kubeconfig)).To(Succeed())
+		written := recordStatuses(c.ns)
 		ctl := startController(c, false)
 		defer ctl.stop()
 		kstatuses := map[v1.Phase]status.Status{}
@@ -185,6 +218,13 @@ var _ = Describe("Following policies with kubectl", func() {
 			v1.PhaseRollingBack: status.InProgressStatus,
 			v1.PhaseRolledBack:  status.FailedStatus,
 		}))
+
+		By("never writing a status whose phase contradicts its step: no step while Paused or Succeeded")
+		for _, st := range written() {
+			if st.Phase == v1.PhasePaused || st.Phase == v1.PhaseSucceeded {
+				Expect(st.CurrentStep).To(BeNil(), "a %s status with step %v", st.Phase, st.CurrentStep)
+			}
+		}
 
 		By("kubectl describe listing the events of the steps, the block, the failure and the rollback")
 		out, err := envtestutil.Kubectl(kubeconfig, "describe", "rp", "-n", c.ns, policy.Name).CombinedOutput()

@@ -17,7 +17,6 @@ limitations under the License.
 package rollout_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -32,24 +31,16 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
-	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
-	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/config"
-	"sigs.k8s.io/controller-runtime/pkg/controller"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
-	"github.com/cache-remediator/cache-remediator/controllers"
-	"github.com/cache-remediator/cache-remediator/controllers/asgengine"
 	"github.com/cache-remediator/cache-remediator/controllers/awsclient"
 	"github.com/cache-remediator/cache-remediator/controllers/planner"
 	"github.com/cache-remediator/cache-remediator/test/awssim"
+	"github.com/cache-remediator/cache-remediator/test/envtestutil"
 	"github.com/cache-remediator/cache-remediator/test/redisload"
 )
 
@@ -153,10 +144,7 @@ func (c *simCluster) policyFor(goal v1.ImageAndType, health v1.HealthSpec) *v1.R
 func redisHealth() v1.HealthSpec { return v1.HealthSpec{Redis: &v1.RedisHealth{}} }
 
 // controllerProcess is one running manager with the reconciler and the ASG engine.
-type controllerProcess struct {
-	cancel context.CancelFunc
-	done   chan struct{}
-}
+type controllerProcess struct{ manager *envtestutil.Manager }
 
 // managerOptions says how a test's manager runs.
 type managerOptions struct {
@@ -174,45 +162,21 @@ func startController(c *simCluster, throttled bool) *controllerProcess {
 }
 
 func startManager(c *simCluster, o managerOptions) *controllerProcess {
-	identity := env.Config
-	if o.identity != nil {
-		identity = o.identity
-	}
-	mgr, err := ctrl.NewManager(identity, ctrl.Options{
-		Scheme: clientgoscheme.Scheme, Metrics: metricsserver.Options{BindAddress: "0"},
-		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
-		// Only this test's namespace: the policies of earlier tests stay in the API server and point at
-		// simulators that are gone.
-		Cache:          cache.Options{DefaultNamespaces: map[string]cache.Config{c.ns: {}}},
-		Client:         controllers.ClientOptions(),
-		LeaderElection: o.leaderElectionNamespace != "", LeaderElectionNamespace: o.leaderElectionNamespace,
-		LeaderElectionID: controllers.LeaderElectionID,
-	})
-	Expect(err).NotTo(HaveOccurred())
-	cfg := c.srv.SDKConfig()
 	opts := awsclient.Options{RequestsPerSecond: 1000, MaxBackoff: 20 * time.Millisecond}
 	if o.throttled {
 		opts.MaxAttempts = 10
 	}
-	awsclient.Instrument(&cfg, opts)
-	recorder := mgr.GetEventRecorder("cache-remediator")
-	engine := asgengine.New(mgr.GetClient(), recorder, clock.RealClock{}, awsclient.NewClients(cfg))
-	engine.Timings = fastPoll
-	Expect((&controllers.RemediationPolicyReconciler{Client: mgr.GetClient(), Recorder: recorder, Clock: clock.RealClock{}, Engine: engine,
-		Options: controller.Options{SkipNameValidation: ptr.To(true)}}).SetupWithManager(mgr)).To(Succeed())
-	mctx, cancel := context.WithCancel(ctx)
-	p := &controllerProcess{cancel: cancel, done: make(chan struct{})}
-	go func() {
-		defer GinkgoRecover()
-		defer close(p.done)
-		Expect(mgr.Start(mctx)).To(Succeed())
-	}()
-	return p
+	m, err := env.StartManager(envtestutil.ManagerOptions{Namespace: c.ns, AWS: c.srv.SDKConfig(), AWSOptions: opts, Timings: fastPoll,
+		Identity: o.identity, LeaderElectionNamespace: o.leaderElectionNamespace})
+	Expect(err).NotTo(HaveOccurred())
+	return &controllerProcess{manager: m}
 }
 
+// cancel kills the controller without waiting for it to stop.
+func (p *controllerProcess) cancel() { p.manager.Cancel() }
+
 func (p *controllerProcess) stop() {
-	p.cancel()
-	<-p.done
+	Expect(p.manager.Stop()).To(Succeed())
 }
 
 func get(p *v1.RemediationPolicy) *v1.RemediationPolicy {

@@ -109,7 +109,7 @@ var _ = Describe("A controller that is stopped and restarted", func() {
 				step = string(s.Type) + "/" + s.InstanceID + "/" + boolString(s.ActionTaken)
 			}
 			select {
-			case <-ctl.done:
+			case <-ctl.manager.Stopped():
 				ctl = startController(c, false)
 				restarts++
 			default:

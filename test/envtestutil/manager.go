@@ -1,0 +1,109 @@
+/*
+Copyright 2026 The cache-remediator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package envtestutil
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/cache-remediator/cache-remediator/controllers"
+	"github.com/cache-remediator/cache-remediator/controllers/asgengine"
+	"github.com/cache-remediator/cache-remediator/controllers/awsclient"
+	"github.com/cache-remediator/cache-remediator/controllers/planner"
+)
+
+// ManagerOptions says how an in-process manager (the reconciler and the ASG engine) runs.
+type ManagerOptions struct {
+	// Namespace is the only namespace the manager caches: policies of earlier tests stay in the API
+	// server and point at simulators that are gone.
+	Namespace string
+	// AWS is the SDK configuration, pointed at a simulator; AWSOptions instrument it.
+	AWS        aws.Config
+	AWSOptions awsclient.Options
+	// Timings are the engine's requeue intervals.
+	Timings planner.Timings
+	// Identity is who the manager is to the API server (default: the envtest admin).
+	Identity *rest.Config
+	// LeaderElectionNamespace, when set, makes the manager elect a leader with a Lease there.
+	LeaderElectionNamespace string
+}
+
+// Manager is a running in-process manager.
+type Manager struct {
+	Engine  *asgengine.Engine
+	cancel  context.CancelFunc
+	stopped chan struct{}
+	err     error
+}
+
+// StartManager starts a manager wired like cmd/manager's, with the options' AWS and identity.
+func (e *Env) StartManager(o ManagerOptions) (*Manager, error) {
+	identity := e.Config
+	if o.Identity != nil {
+		identity = o.Identity
+	}
+	mgr, err := ctrl.NewManager(identity, ctrl.Options{
+		Scheme: e.Client.Scheme(), Metrics: metricsserver.Options{BindAddress: "0"},
+		Controller:       config.Controller{SkipNameValidation: ptr.To(true)},
+		Cache:            cache.Options{DefaultNamespaces: map[string]cache.Config{o.Namespace: {}}},
+		Client:           controllers.ClientOptions(),
+		LeaderElection:   o.LeaderElectionNamespace != "",
+		LeaderElectionID: controllers.LeaderElectionID, LeaderElectionNamespace: o.LeaderElectionNamespace,
+	})
+	if err != nil {
+		return nil, err
+	}
+	cfg := o.AWS.Copy()
+	awsclient.Instrument(&cfg, o.AWSOptions)
+	recorder := mgr.GetEventRecorder("cache-remediator")
+	engine := asgengine.New(mgr.GetClient(), recorder, clock.RealClock{}, awsclient.NewClients(cfg))
+	engine.Timings = o.Timings
+	reconciler := &controllers.RemediationPolicyReconciler{Client: mgr.GetClient(), Recorder: recorder, Clock: clock.RealClock{}, Engine: engine,
+		Options: controller.Options{SkipNameValidation: ptr.To(true)}}
+	if err := reconciler.SetupWithManager(mgr); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	m := &Manager{Engine: engine, cancel: cancel, stopped: make(chan struct{})}
+	go func() {
+		defer close(m.stopped)
+		m.err = mgr.Start(ctx)
+	}()
+	return m, nil
+}
+
+// Cancel tells the manager to stop and returns at once, as a controller killed mid-call would.
+func (m *Manager) Cancel() { m.cancel() }
+
+// Stopped is closed once the manager has stopped.
+func (m *Manager) Stopped() <-chan struct{} { return m.stopped }
+
+// Stop stops the manager and returns what its Start returned.
+func (m *Manager) Stop() error {
+	m.cancel()
+	<-m.stopped
+	return m.err
+}

@@ -89,13 +89,6 @@ func (e *Engine) reconcile(ctx context.Context, policy *v1.RemediationPolicy, st
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if blocked == nil && policy.Status.CurrentStep == nil {
-		if blocked, err = e.validate(ctx, policy, now); err != nil {
-			if blocked = refusal("checking the target", err); blocked == nil {
-				return ctrl.Result{}, err
-			}
-		}
-	}
 	if blocked != nil {
 		e.report(policy, *blocked, now)
 		return e.requeue(e.timings().Blocked), nil
@@ -125,6 +118,20 @@ func (e *Engine) reconcile(ctx context.Context, policy *v1.RemediationPolicy, st
 		HeldSince: heldSince(policy.Status.Gates),
 		Paused:    paused, PausedBy: pausedBy, Now: now, Timings: e.timings(),
 	})
+	// The target is checked before a new step's first AWS mutation, not on every look: an idle policy
+	// only observes, which keeps it to a few describes per idle interval.
+	if policy.Status.CurrentStep == nil && decision.Action != planner.ActionNone {
+		blocked, err := e.validate(ctx, policy, now)
+		if err != nil {
+			if blocked = refusal("checking the target", err); blocked == nil {
+				return ctrl.Result{}, err
+			}
+		}
+		if blocked != nil {
+			e.report(policy, *blocked, now)
+			return e.requeue(e.timings().Blocked), nil
+		}
+	}
 	if err := e.apply(ctx, policy, cluster, decision, now); err != nil {
 		return ctrl.Result{}, err
 	}

@@ -45,7 +45,7 @@ func refusal(what string, err error) *outcome {
 	return &o
 }
 
-// validate checks the target before anything is touched: no other policy claims its groups, every group
+// validate checks the target before a new step touches it: no other policy claims its groups, every group
 // exists and opted in by tag, the AMI exists and is available, the instance type exists and runs the AMI's
 // architecture. Only describes are called. A transient AWS error is returned as an error.
 func (e *Engine) validate(ctx context.Context, policy *v1.RemediationPolicy, now time.Time) (*outcome, error) {

@@ -1,0 +1,236 @@
+/*
+Copyright 2026 The cache-remediator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package bench measures the design's targets (`make bench`): roll time of a 9-node cluster against its
+// physical limit, AWS calls per replaced node and per idle hour, and writes lost and write gaps under load,
+// with the same parts as the tests: envtest, the real SDK against the simulator, real redis-server nodes.
+// Numbers are reported as benchmark metrics; nothing here asserts a wall-clock time.
+package bench_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
+	"github.com/cache-remediator/cache-remediator/controllers/awsclient"
+	"github.com/cache-remediator/cache-remediator/controllers/planner"
+	"github.com/cache-remediator/cache-remediator/test/awssim"
+	"github.com/cache-remediator/cache-remediator/test/envtestutil"
+	"github.com/cache-remediator/cache-remediator/test/redisload"
+)
+
+const (
+	amiOld   = "ami-0aaaaaaaaaaaaaaa1"
+	amiNew   = "ami-0bbbbbbbbbbbbbbb2"
+	typeName = "r6g.large"
+	// speed runs the simulator 60x faster than real time.
+	speed = 60
+	// launch is a node's simulated launch time: the physical limit of one replacement.
+	launch = 90 * time.Second
+	// stableFor is the shortest hold the benchmark's policies ask of every gate.
+	stableFor = 200 * time.Millisecond
+)
+
+var (
+	envOnce sync.Once
+	env     *envtestutil.Env
+	envErr  error
+	nsSeq   int
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if env != nil {
+		_ = env.Stop()
+	}
+	os.Exit(code)
+}
+
+func controlPlane(b *testing.B) *envtestutil.Env {
+	envOnce.Do(func() { env, envErr = envtestutil.Start() })
+	if envErr != nil {
+		b.Fatal(envErr)
+	}
+	return env
+}
+
+// cluster is a simulated account with one Redis cluster of 3 groups (zones) of perGroup nodes, and a
+// manager in a namespace of its own.
+type cluster struct {
+	srv     *awssim.Server
+	ns      string
+	groups  []string
+	manager *envtestutil.Manager
+}
+
+func newCluster(b *testing.B, perGroup int, timings planner.Timings) *cluster {
+	e := controlPlane(b)
+	nsSeq++
+	c := &cluster{ns: fmt.Sprintf("bench-%d", nsSeq)}
+	if err := e.Client.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: c.ns}}); err != nil {
+		b.Fatal(err)
+	}
+	sc := &awssim.Scenario{
+		ClockSpeed: speed, Redis: true,
+		Delays:          &awssim.ScenarioDelays{Launch: launch.String(), Terminate: "30s"},
+		Images:          []awssim.ScenarioImage{{ID: amiOld, Architecture: "arm64"}, {ID: amiNew, Architecture: "arm64"}},
+		InstanceTypes:   []awssim.ScenarioInstanceType{{Name: typeName, Architectures: []string{"arm64"}}},
+		LaunchTemplates: []awssim.ScenarioLaunchTemplate{{Name: "bench", Versions: []awssim.ScenarioTemplateVersion{{ImageID: amiOld, InstanceType: typeName}}}},
+	}
+	var groups []awssim.ScenarioGroup
+	for _, zone := range []string{"us-east-1a", "us-east-1b", "us-east-1c"} {
+		name := "bench-" + zone[len(zone)-1:]
+		c.groups = append(c.groups, name)
+		groups = append(groups, awssim.ScenarioGroup{Name: name, Zone: zone, Size: int64(perGroup), LaunchTemplate: "bench",
+			Tags: map[string]string{v1.OptInTagKey: c.ns + ".bench"}})
+	}
+	sc.Clusters = []awssim.ScenarioCluster{{Name: "bench", Groups: groups}}
+	sim, _, err := sc.Build(nil, b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	c.srv = awssim.Serve(sim)
+	b.Cleanup(c.srv.Close)
+	c.manager, err = e.StartManager(envtestutil.ManagerOptions{Namespace: c.ns, AWS: c.srv.SDKConfig(), Timings: timings,
+		AWSOptions: awsclient.Options{RequestsPerSecond: 1000, MaxBackoff: 20 * time.Millisecond}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = c.manager.Stop() })
+	return c
+}
+
+func (c *cluster) policy(imageID string) *v1.RemediationPolicy {
+	return &v1.RemediationPolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: "bench", Namespace: c.ns},
+		Spec: v1.RemediationPolicySpec{
+			Target:  v1.TargetSpec{AutoScalingGroups: &v1.AutoScalingGroupsTarget{Names: c.groups}},
+			Desired: v1.DesiredSpec{ImageID: imageID, InstanceType: typeName},
+			Health: v1.HealthSpec{Redis: &v1.RedisHealth{}, StableFor: &metav1.Duration{Duration: stableFor},
+				NodeTimeout: &metav1.Duration{Duration: time.Minute}},
+			Strategy: v1.StrategySpec{Canary: v1.CanarySpec{Nodes: ptr.To[int32](0)}},
+		},
+	}
+}
+
+// waitFor polls the policy until it reaches the phase at its current generation.
+func waitFor(b *testing.B, p *v1.RemediationPolicy, phase v1.Phase, timeout time.Duration) *v1.RemediationPolicy {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		got := &v1.RemediationPolicy{}
+		if err := env.Client.Get(context.Background(), client.ObjectKeyFromObject(p), got); err != nil {
+			b.Fatal(err)
+		}
+		if got.Status.ObservedGeneration == got.Generation && got.Status.Phase == phase {
+			return got
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	b.Fatalf("policy %s did not reach %s within %s", p.Name, phase, timeout)
+	return nil
+}
+
+// primary is the address of the cluster's Redis primary, for the write load.
+func (c *cluster) primary() string {
+	for _, g := range c.groups {
+		for _, inst := range c.srv.GroupInstances(g) {
+			addr := net.JoinHostPort(inst.PrivateIP, "6379")
+			if inst.LifecycleState == awssim.StateInService && redisload.Role(addr) == "master" {
+				return addr
+			}
+		}
+	}
+	return ""
+}
+
+// BenchmarkRollNineNodes rolls a 9-node Redis cluster (3 zones x 3) to a new AMI one node at a time under
+// write load. Metrics: wall time, the physical limit (each node's simulated launch, back to back) plus the
+// configured waits (stableFor per node), their ratio, AWS calls per replaced node, writes lost, longest
+// write gap.
+func BenchmarkRollNineNodes(b *testing.B) {
+	// The production polling intervals at the simulator's speed, so that calls per node compare with a
+	// real account's.
+	timings := planner.Timings{Transition: planner.DefaultTimings.Transition / speed, Blocked: planner.DefaultTimings.Blocked / speed, Idle: time.Hour}
+	for range b.N {
+		b.StopTimer()
+		c := newCluster(b, 3, timings)
+		writes := redisload.Start("bench", c.primary)
+		p := c.policy(amiNew)
+		b.StartTimer()
+		started := time.Now()
+		if err := env.Client.Create(context.Background(), p); err != nil {
+			b.Fatal(err)
+		}
+		done := waitFor(b, p, v1.PhaseSucceeded, 5*time.Minute)
+		wall := time.Since(started)
+		b.StopTimer()
+		load, err := writes.Finish()
+		if err != nil {
+			b.Fatal(err)
+		}
+		nodes := int(done.Status.TotalNodes)
+		limit := time.Duration(nodes) * launch / speed
+		waits := time.Duration(nodes) * stableFor
+		calls := len(c.srv.Calls())
+		b.ReportMetric(wall.Seconds(), "wall-s")
+		b.ReportMetric((limit + waits).Seconds(), "limit+waits-s")
+		b.ReportMetric(wall.Seconds()/(limit+waits).Seconds(), "wall/limit")
+		b.ReportMetric(float64(calls)/float64(nodes), "aws-calls/node")
+		b.ReportMetric(float64(load.Lost), "writes-lost")
+		b.ReportMetric(float64(load.Acknowledged), "writes-acked")
+		b.ReportMetric(float64(load.LongestGap.Milliseconds()), "max-write-gap-ms")
+		b.StartTimer()
+	}
+}
+
+// BenchmarkIdleReconcile measures one reconcile of a policy whose cluster already runs its goal: AWS calls
+// and time per reconcile with the target revalidated each time (as it is in production, where the idle
+// interval is longer than the validation TTL), and the AWS calls an idle policy makes per hour at the
+// default idle interval.
+func BenchmarkIdleReconcile(b *testing.B) {
+	c := newCluster(b, 3, planner.Timings{Transition: 100 * time.Millisecond, Blocked: 250 * time.Millisecond, Idle: time.Hour})
+	p := c.policy(amiOld)
+	if err := env.Client.Create(context.Background(), p); err != nil {
+		b.Fatal(err)
+	}
+	settled := waitFor(b, p, v1.PhaseSucceeded, time.Minute)
+	c.manager.Engine.ValidationTTL = 0
+	before := len(c.srv.Calls())
+	b.ResetTimer()
+	for range b.N {
+		policy := settled.DeepCopy()
+		if _, err := c.manager.Engine.Reconcile(context.Background(), policy); err != nil {
+			b.Fatal(err)
+		}
+		if policy.Status.Phase != v1.PhaseSucceeded || policy.Status.CurrentStep != nil {
+			b.Fatalf("an idle reconcile moved the policy: phase %s, step %v", policy.Status.Phase, policy.Status.CurrentStep)
+		}
+	}
+	b.StopTimer()
+	perReconcile := float64(len(c.srv.Calls())-before) / float64(b.N)
+	b.ReportMetric(perReconcile, "aws-calls/reconcile")
+	b.ReportMetric(perReconcile*float64(time.Hour/planner.DefaultTimings.Idle), "aws-calls/idle-hour")
+}

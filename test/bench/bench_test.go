@@ -63,6 +63,9 @@ var (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	if scale != nil {
+		_ = scale.manager.Stop()
+	}
 	if env != nil {
 		_ = env.Stop()
 	}

@@ -169,35 +169,43 @@ func (c *cluster) primary() string {
 	return ""
 }
 
-// reactionPerNode is the mean real time from a replacement going InService to the controller's next
-// termination: what the controller adds per node on top of the launch (gate checks, stableFor, the primary's
-// hand-off, polling).
-func (c *cluster) reactionPerNode() time.Duration {
+// phases splits a roll, in real time, from the simulator's call log and timeline: the mean time from a
+// replacement going InService to the controller's next termination (what the controller adds per node on
+// top of the launch: gate checks, stableFor, the primary's hand-off, polling), the time from the first AWS
+// call to the first termination, and from the last replacement going InService to the last AWS call.
+func (c *cluster) phases() (between, before, after time.Duration) {
+	calls := c.srv.Calls()
 	original := map[string]bool{}
 	var terminations, inService []time.Time
-	for _, call := range c.srv.Calls() {
+	for _, call := range calls {
 		if call.Action == "TerminateInstanceInAutoScalingGroup" && call.Error == "" {
 			terminations = append(terminations, call.Time)
 		}
 	}
+	if len(calls) == 0 || len(terminations) == 0 {
+		return 0, 0, 0
+	}
 	for _, tr := range c.srv.Timeline() {
 		switch {
-		case len(terminations) == 0 || tr.Time.Before(terminations[0]):
+		case tr.Time.Before(terminations[0]):
 			original[tr.InstanceID] = true
 		case tr.To == awssim.StateInService && !original[tr.InstanceID]:
 			inService = append(inService, tr.Time)
 		}
 	}
-	var sum time.Duration
 	n := 0
 	for i := 0; i+1 < len(terminations) && i < len(inService); i++ {
-		sum += terminations[i+1].Sub(inService[i])
+		between += terminations[i+1].Sub(inService[i])
 		n++
 	}
-	if n == 0 {
-		return 0
+	if n > 0 {
+		between /= time.Duration(n)
 	}
-	return sum / time.Duration(n) / speed
+	before = terminations[0].Sub(calls[0].Time)
+	if len(inService) > 0 {
+		after = calls[len(calls)-1].Time.Sub(inService[len(inService)-1])
+	}
+	return between / speed, before / speed, after / speed
 }
 
 // BenchmarkRollNineNodes rolls a 9-node Redis cluster (3 zones x 3) to a new AMI one node at a time under
@@ -236,7 +244,10 @@ func BenchmarkRollNineNodes(b *testing.B) {
 		b.ReportMetric(float64(load.Lost), "writes-lost")
 		b.ReportMetric(float64(load.Acknowledged), "writes-acked")
 		b.ReportMetric(float64(load.LongestGap.Milliseconds()), "max-write-gap-ms")
-		b.ReportMetric(float64(c.reactionPerNode().Milliseconds()), "between-nodes-ms")
+		between, before, after := c.phases()
+		b.ReportMetric(float64(between.Milliseconds()), "between-nodes-ms")
+		b.ReportMetric(float64(before.Milliseconds()), "before-first-ms")
+		b.ReportMetric(float64(after.Milliseconds()), "after-last-ms")
 		b.StartTimer()
 	}
 }

@@ -18,6 +18,7 @@ package envtestutil
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"k8s.io/client-go/rest"
@@ -92,6 +93,12 @@ func (e *Env) StartManager(o ManagerOptions) (*Manager, error) {
 		defer close(m.stopped)
 		m.err = mgr.Start(ctx)
 	}()
+	// Ready when its informers have synced, as a long-running controller is: a policy created before
+	// that waits for the sync, which would count against whatever a test or benchmark measures.
+	if !mgr.GetCache().WaitForCacheSync(ctx) {
+		_ = m.Stop()
+		return nil, fmt.Errorf("the manager's cache did not sync")
+	}
 	return m, nil
 }
 

@@ -171,7 +171,18 @@ func moving(purpose v1.StepPurpose) (v1.Phase, string) {
 // started is the decision that starts (or keeps acting on) a step.
 func started(in Input, step *v1.StepStatus, action Action) Decision {
 	phase, reason := moving(step.Purpose)
-	return Decision{Action: action, Step: step, Phase: phase, Reason: reason, Message: step.Message, RequeueAfter: in.Timings.Transition}
+	d := Decision{Action: action, Step: step, Phase: phase, Reason: reason, Message: step.Message, RequeueAfter: in.Timings.Transition}
+	if action.completesAtOnce() {
+		d.RequeueAfter = in.Timings.Transition / 10
+	}
+	return d
+}
+
+// completesAtOnce says whether the action's effect is there as soon as AWS answers (a launch template
+// version, a group's settings, deleted versions): the step is looked at again right away instead of after
+// a polling interval, which a node's launch needs but these do not. Looking early costs no extra call.
+func (a Action) completesAtOnce() bool {
+	return a == ActionPrepareLaunchTemplate || a == ActionCleanup || a == ActionRestoreCapacity
 }
 
 // planNext starts the next step when no step is in flight, in this order: point the groups at the goal,

@@ -100,9 +100,10 @@ func TestPlan(t *testing.T) {
 		input  func() planner.Input
 		expect func(g Gomega, d planner.Decision)
 	}{
-		{"when the groups still launch the old AMI, it prepares a launch template version first", func() planner.Input {
+		{"when the groups still launch the old AMI, it prepares a launch template version first and looks again right after", func() planner.Input {
 			return input(cluster(oldGoal, allOld()...))
 		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.RequeueAfter).To(Equal(planner.DefaultTimings.Transition/10), "the version and the groups' settings are there as soon as AWS answers")
 			g.Expect(d.Action).To(Equal(planner.ActionPrepareLaunchTemplate))
 			g.Expect(d.Step.Type).To(Equal(v1.StepPrepareLaunchTemplate))
 			g.Expect(d.Phase).To(Equal(v1.PhaseProgressing))
@@ -121,6 +122,7 @@ func TestPlan(t *testing.T) {
 			g.Expect(d.Action).To(Equal(planner.ActionTerminate))
 			g.Expect(d.Step.InstanceID).To(Equal("i-a2"))
 			g.Expect(d.Step.GroupInstances).To(ConsistOf("i-a", "i-a2"))
+			g.Expect(d.RequeueAfter).To(Equal(planner.DefaultTimings.Transition), "a launch is polled at the transition interval")
 		}},
 		{"when canaryZone names another zone, that zone's replica goes first", func() planner.Input {
 			in := input(cluster(newGoal, allOld()...))

@@ -680,39 +680,30 @@ func TestPlan(t *testing.T) {
 			g.Expect(d.Action).To(Equal(planner.ActionRemoveSurgedNode))
 		}},
 		{"while a failed surge is taken back, it is not failed again for its age", func() planner.Input {
-			in := failingSurge()
-			in.Step.Unwinding = true
-			in.FailedTarget = &v1.FailedTarget{Goal: newGoal, Generation: 1, Reason: v1.ReasonNodeTimeout}
-			return in
+			return unwindingSurge()
 		}, func(g Gomega, d planner.Decision) {
 			g.Expect(d.FailedTarget).To(BeNil(), "the failure was recorded when the unwinding started")
 			g.Expect(d.Action).To(Equal(planner.ActionRemoveSurgedNode))
 		}},
 		{"when a failed surge's node never launched, it puts the desired capacity back, which terminates nothing", func() planner.Input {
-			in := failingSurge()
+			in := unwindingSurge()
 			in.Cluster.Nodes = in.Cluster.Nodes[:3]
-			in.Step.Unwinding = true
-			in.FailedTarget = &v1.FailedTarget{Goal: newGoal, Generation: 1, Reason: v1.ReasonNodeTimeout}
 			return in
 		}, func(g Gomega, d planner.Decision) {
 			g.Expect(d.Action).To(Equal(planner.ActionRestoreDesired))
 		}},
 		{"when a failed surge's node is gone and the desired capacity is back, it puts the max size back", func() planner.Input {
-			in := failingSurge()
+			in := unwindingSurge()
 			in.Cluster.Nodes = in.Cluster.Nodes[:3]
 			in.Cluster.Groups[1].Desired, in.Cluster.Groups[1].Max = 1, 3
-			in.Step.Unwinding = true
-			in.FailedTarget = &v1.FailedTarget{Goal: newGoal, Generation: 1, Reason: v1.ReasonNodeTimeout}
 			return in
 		}, func(g Gomega, d planner.Decision) {
 			g.Expect(d.Action).To(Equal(planner.ActionRestoreCapacity))
 		}},
 		{"once a failed surge is taken back, without rollback the rollout halts in Failed and touches nothing more", func() planner.Input {
-			in := failingSurge()
+			in := unwindingSurge()
 			in.Cluster.Nodes = in.Cluster.Nodes[:3]
 			in.Cluster.Groups[1].Desired = 1
-			in.Step.Unwinding = true
-			in.FailedTarget = &v1.FailedTarget{Goal: newGoal, Generation: 1, Reason: v1.ReasonNodeTimeout}
 			return in
 		}, func(g Gomega, d planner.Decision) {
 			g.Expect(d.Phase).To(Equal(v1.PhaseFailed))
@@ -753,6 +744,14 @@ func failingSurge() planner.Input {
 	in.Spec.Strategy.Replacement = v1.SurgeFirst
 	in.Step = step(v1.StepSurgeNode, "i-b", "c-b", now.Add(-21*time.Minute))
 	in.Step.OriginalCapacity, in.Step.ActionTaken = &v1.GroupCapacity{Desired: 1, Max: 2}, true
+	return in
+}
+
+// unwindingSurge is failingSurge once the failure is on record and the surge is being taken back.
+func unwindingSurge() planner.Input {
+	in := failingSurge()
+	in.Step.Unwinding = true
+	in.FailedTarget = &v1.FailedTarget{Goal: newGoal, Generation: 1, Reason: v1.ReasonNodeTimeout}
 	return in
 }
 

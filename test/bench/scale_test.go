@@ -51,14 +51,12 @@ const (
 type awsTimer struct {
 	inner  *awshttp.BuildableClient
 	nanos  atomic.Int64
-	checks atomic.Int64
 }
 
 func (t *awsTimer) Do(r *http.Request) (*http.Response, error) {
 	start := time.Now()
 	resp, err := t.inner.Do(r)
 	t.nanos.Add(int64(time.Since(start)))
-	t.checks.Add(1)
 	return resp, err
 }
 

@@ -49,8 +49,8 @@ const (
 // awsTimer is the SDK's HTTP client with the time spent waiting on AWS (here the simulator) added up, so
 // that a reconcile's own time can be told apart from AWS latency.
 type awsTimer struct {
-	inner  *awshttp.BuildableClient
-	nanos  atomic.Int64
+	inner *awshttp.BuildableClient
+	nanos atomic.Int64
 }
 
 func (t *awsTimer) Do(r *http.Request) (*http.Response, error) {

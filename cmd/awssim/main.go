@@ -30,7 +30,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/cache-remediator/cache-remediator/test/awssim"
+	"github.com/cache-remediator/cache-remediator/cmd/awssim/awssim"
 )
 
 func main() {

@@ -28,7 +28,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/cache-remediator/cache-remediator/controllers/awsclient"
-	"github.com/cache-remediator/cache-remediator/test/awssim"
+	"github.com/cache-remediator/cache-remediator/cmd/awssim/awssim"
 )
 
 var ctx = context.Background()

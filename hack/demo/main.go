@@ -42,7 +42,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
-	"github.com/cache-remediator/cache-remediator/test/awssim"
+	"github.com/cache-remediator/cache-remediator/cmd/awssim/awssim"
 	"github.com/cache-remediator/cache-remediator/test/envtestutil"
 	"github.com/cache-remediator/cache-remediator/test/redisload"
 )

@@ -39,7 +39,7 @@ import (
 	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
 	"github.com/cache-remediator/cache-remediator/controllers/awsclient"
 	"github.com/cache-remediator/cache-remediator/controllers/planner"
-	"github.com/cache-remediator/cache-remediator/test/awssim"
+	"github.com/cache-remediator/cache-remediator/cmd/awssim/awssim"
 	"github.com/cache-remediator/cache-remediator/test/envtestutil"
 	"github.com/cache-remediator/cache-remediator/test/redisload"
 )

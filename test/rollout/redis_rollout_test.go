@@ -25,7 +25,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
-	"github.com/cache-remediator/cache-remediator/test/awssim"
+	"github.com/cache-remediator/cache-remediator/cmd/awssim/awssim"
 )
 
 // terminationWitness records, at the moment of every termination call, the role of the node being

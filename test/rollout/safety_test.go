@@ -26,7 +26,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
-	"github.com/cache-remediator/cache-remediator/test/awssim"
+	"github.com/cache-remediator/cache-remediator/cmd/awssim/awssim"
 )
 
 var _ = Describe("Rolling a Dynomite-style cluster gated on its HTTP status endpoint", func() {

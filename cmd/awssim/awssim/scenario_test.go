@@ -22,7 +22,7 @@ import (
 
 	. "github.com/onsi/gomega"
 
-	"github.com/cache-remediator/cache-remediator/test/awssim"
+	"github.com/cache-remediator/cache-remediator/cmd/awssim/awssim"
 	"github.com/cache-remediator/cache-remediator/test/envtestutil"
 )
 

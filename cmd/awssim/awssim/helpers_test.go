@@ -29,7 +29,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	. "github.com/onsi/gomega"
 
-	"github.com/cache-remediator/cache-remediator/test/awssim"
+	"github.com/cache-remediator/cache-remediator/cmd/awssim/awssim"
 )
 
 const (

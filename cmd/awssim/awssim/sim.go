@@ -14,7 +14,8 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package awssim is a stateful AWS simulator for Auto Scaling, EC2 and ElastiCache that speaks the real wire
+// Package awssim is the AWS simulator the awssim command serves (users run it to try the controller) and the
+// tests drive: a stateful simulator for Auto Scaling, EC2 and ElastiCache that speaks the real wire
 // protocols (awsquery and ec2query), so the real aws-sdk-go-v2 clients can be tested against it. It has an
 // injectable clock, fault injection, a call log, and can back each instance with a real redis-server and a
 // Dynomite-Manager-style HTTP status endpoint.

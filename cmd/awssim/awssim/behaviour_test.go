@@ -30,8 +30,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	. "github.com/onsi/gomega"
 
-	"github.com/cache-remediator/cache-remediator/controllers/awsclient"
 	"github.com/cache-remediator/cache-remediator/cmd/awssim/awssim"
+	"github.com/cache-remediator/cache-remediator/controllers/awsclient"
 )
 
 func TestATerminateWithoutDecrementLaunchesAReplacementFromTheCurrentTemplateVersion(t *testing.T) {

@@ -309,6 +309,8 @@ func (s *Sim) writeTemplate(w *xw, lt *LaunchTemplate) {
 	w.time("createTime", lt.CreatedAt)
 	w.int("defaultVersionNumber", lt.DefaultVersion)
 	w.int("latestVersionNumber", lt.LatestVersion)
+	keys := sortedKeys(lt.Tags)
+	w.list("tagSet", "item", len(keys), func(i int) { w.text("key", keys[i]); w.text("value", lt.Tags[keys[i]]) })
 }
 
 func (s *Sim) describeLaunchTemplates(form url.Values, _ time.Time) ([]byte, *apiError) {

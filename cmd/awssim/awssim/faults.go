@@ -36,6 +36,10 @@ type Fault struct {
 	Code   string
 	// Latency delays matching calls (successful or not).
 	Latency time.Duration
+	// AfterApply makes the call take effect before the fault is answered: AWS applied the mutation but the
+	// caller never heard back (a 5xx or a timeout after the fact). The SDK's retry then meets the changed
+	// state.
+	AfterApply bool
 }
 
 type faults struct {
@@ -71,13 +75,12 @@ func (s *Sim) Throttle(fraction float64) {
 	s.Inject(Fault{Fraction: fraction, Status: http.StatusBadRequest, Code: "Throttling"})
 }
 
-func (f *faults) take(service, action string) (*apiError, time.Duration) {
+func (f *faults) take(service, action string) (fault *apiError, afterApply bool, delay time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.rng == nil {
 		f.rng = rand.New(rand.NewSource(1))
 	}
-	var delay time.Duration
 	for _, fl := range f.list {
 		if (fl.Service != "" && fl.Service != service) || (fl.Action != "" && fl.Action != "*" && fl.Action != action) {
 			continue
@@ -95,8 +98,8 @@ func (f *faults) take(service, action string) (*apiError, time.Duration) {
 			fire = f.rng.Float64() < fl.Fraction
 		}
 		if fire {
-			return &apiError{status: fl.Status, code: fl.Code, message: "injected fault"}, delay
+			return &apiError{status: fl.Status, code: fl.Code, message: "injected fault"}, fl.AfterApply, delay
 		}
 	}
-	return nil, delay
+	return nil, false, delay
 }

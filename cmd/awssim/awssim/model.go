@@ -62,6 +62,7 @@ type LaunchTemplate struct {
 	LatestVersion  int64
 	Versions       map[int64]*LaunchTemplateVersion
 	CreatedAt      time.Time
+	Tags           map[string]string
 }
 
 // LaunchConfiguration is a legacy Auto Scaling launch configuration.

@@ -27,6 +27,7 @@ import (
 	"os/exec"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -42,20 +43,23 @@ type NodeRunner interface {
 	Stop(inst *Instance)
 }
 
-// loopbackBlock picks a 127.X.0.0/16 block for one simulator, so that several simulators (in parallel test
-// processes) do not hand out the same addresses. Every address is on loopback, as test traffic must be.
-func loopbackBlock() int {
+// loopbackBlock claims a 127.X.0.0/16 block for one simulator, so that several simulators (parallel test
+// processes, a demo and a test) never hand out the same addresses: it keeps a listener open on 127.X.0.1,
+// an address no node is given (nodes get .0.2 and up), for as long as the block is in use, and another
+// simulator that cannot listen there picks another block. Every address is on loopback, as test traffic
+// must be.
+func loopbackBlock() (int, net.Listener) {
 	r := rand.New(rand.NewSource(time.Now().UnixNano() ^ int64(os.Getpid())))
 	for {
 		b := 20 + r.Intn(230)
-		ln, err := net.Listen("tcp", fmt.Sprintf("127.%d.0.1:6379", b))
-		if err == nil {
-			_ = ln.Close()
-			return b
+		if claim, err := net.Listen("tcp", fmt.Sprintf("127.%d.0.1:6379", b)); err == nil {
+			return b, claim
 		}
 	}
 }
 
+// loopbackAddress is the address of the n-th instance (n >= 1) of a block: 127.X.0.2 and up, never the
+// claim's 127.X.0.1.
 func loopbackAddress(block, n int) string {
 	return fmt.Sprintf("127.%d.%d.%d", block, n/250, n%250+1)
 }
@@ -63,7 +67,8 @@ func loopbackAddress(block, n int) string {
 // noNodes runs nothing; instances still get loopback addresses.
 type noNodes struct{}
 
-var noNodesBlock = loopbackBlock()
+// noNodesBlock is claimed for the life of the process: every simulator without nodes shares it.
+var noNodesBlock, _ = loopbackBlock()
 
 func (noNodes) Address(n int) string          { return loopbackAddress(noNodesBlock, n) }
 func (noNodes) Start(*Instance, string, bool) {}
@@ -83,6 +88,7 @@ type ProcessNodes struct {
 	Clock  Clock
 
 	block int
+	claim net.Listener
 	mu    sync.Mutex
 	nodes map[string]*node
 	dir   string
@@ -100,7 +106,13 @@ type node struct {
 
 // NewProcessNodes returns a runner; dir holds the processes' working files.
 func NewProcessNodes(clock Clock, dir string) *ProcessNodes {
-	return &ProcessNodes{RedisPort: 6379, Clock: clock, block: loopbackBlock(), nodes: map[string]*node{}, dir: dir}
+	block, claim := loopbackBlock()
+	return &ProcessNodes{RedisPort: 6379, Clock: clock, block: block, claim: claim, nodes: map[string]*node{}, dir: dir}
+}
+
+// Close gives the loopback block back once every node is stopped.
+func (p *ProcessNodes) Close() error {
+	return p.claim.Close()
 }
 
 // Address is the loopback address of the n-th instance.
@@ -136,6 +148,31 @@ func (p *ProcessNodes) Stop(inst *Instance) {
 	if n.http != nil {
 		_ = n.http.Close()
 	}
+}
+
+// KillRedis kills the redis-server of an instance, as a crash would: the instance stays InService.
+func (p *ProcessNodes) KillRedis(instanceID string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := p.nodes[instanceID]; n != nil && n.redis != nil && n.redis.Process != nil {
+		_ = n.redis.Process.Kill()
+		_ = n.redis.Wait()
+		n.redis = nil
+	}
+}
+
+// FreezeRedis stops (SIGSTOP) the redis-server of an instance for d of real time, then lets it go on
+// (SIGCONT): a node that stalls, as one under memory pressure or a long fork does.
+func (p *ProcessNodes) FreezeRedis(instanceID string, d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := p.nodes[instanceID]
+	if n == nil || n.redis == nil || n.redis.Process == nil {
+		return
+	}
+	proc := n.redis.Process
+	_ = proc.Signal(syscall.SIGSTOP)
+	time.AfterFunc(d, func() { _ = proc.Signal(syscall.SIGCONT) })
 }
 
 // SetBackup makes an instance's status endpoint report a backup in progress (or not).

@@ -19,6 +19,7 @@ package awssim_test
 import (
 	"context"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -125,4 +126,18 @@ func TestTheDynomiteStyleStatusEndpointReportsWarmUpThenHealthy(t *testing.T) {
 	g.Eventually(status).WithTimeout(5 * time.Second).Should(Equal(awssim.DynomiteStatus{Healthy: true}))
 	procs.SetBackup(inst.ID, true)
 	g.Expect(status().BackupInProgress).To(BeTrue())
+}
+
+func TestTwoSimulatorsNeverShareALoopbackBlock(t *testing.T) {
+	g := NewWithT(t)
+	a := awssim.NewProcessNodes(awssim.NewManualClock(), t.TempDir())
+	b := awssim.NewProcessNodes(awssim.NewManualClock(), t.TempDir())
+	defer a.Close()
+	defer b.Close()
+	g.Expect(a.Address(1)).NotTo(Equal(b.Address(1)))
+	blockOf := func(addr string) string { return strings.Join(strings.Split(addr, ".")[:2], ".") }
+	g.Expect(blockOf(a.Address(1))).NotTo(Equal(blockOf(b.Address(1))), "each simulator holds its block while it runs")
+	// The claim is held: listening on the block's .0.1 fails while the simulator runs.
+	_, err := net.Listen("tcp", blockOf(a.Address(1))+".0.1:6379")
+	g.Expect(err).To(HaveOccurred())
 }

@@ -76,6 +76,8 @@ type ScenarioLaunchTemplate struct {
 	Name           string                    `json:"name"`
 	Versions       []ScenarioTemplateVersion `json:"versions"`
 	DefaultVersion int64                     `json:"defaultVersion,omitempty"`
+	// Tags of the template (the controller's opt-in tag among them).
+	Tags map[string]string `json:"tags,omitempty"`
 }
 
 // ScenarioTemplateVersion is one launch template version.
@@ -217,6 +219,9 @@ func (s *Sim) apply(sc *Scenario) error {
 		if err != nil {
 			return err
 		}
+		for k, v := range lt.Tags {
+			s.TagLaunchTemplate(id, k, v)
+		}
 		templates[lt.Name] = id
 	}
 	for _, lc := range sc.LaunchConfigurations {
@@ -278,7 +283,7 @@ func (s *Sim) AddLaunchTemplate(name string, defaultVersion int64, versions ...L
 		return "", fmt.Errorf("launch template %s needs at least one version", name)
 	}
 	now := s.clock.Now()
-	lt := &LaunchTemplate{ID: s.nextID("lt-"), Name: name, Versions: map[int64]*LaunchTemplateVersion{}, CreatedAt: now}
+	lt := &LaunchTemplate{ID: s.nextID("lt-"), Name: name, Versions: map[int64]*LaunchTemplateVersion{}, CreatedAt: now, Tags: map[string]string{}}
 	for i := range versions {
 		v := versions[i]
 		v.Number, v.CreatedAt = int64(i+1), now
@@ -497,6 +502,37 @@ func (s *Sim) SetImageState(id, state string) {
 	if img := s.images[id]; img != nil {
 		img.State = state
 	}
+}
+
+// SetGroupLaunchTemplateVersion points a group at another version of its launch template ($Default,
+// $Latest or a number), as a user would.
+func (s *Sim) SetGroupLaunchTemplateVersion(group, version string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if g := s.groups[group]; g != nil && g.LaunchTemplate != nil {
+		g.LaunchTemplate.Version = version
+	}
+}
+
+// TagLaunchTemplate sets a tag on a launch template.
+func (s *Sim) TagLaunchTemplate(id, key, value string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if lt := s.templates[id]; lt != nil {
+		lt.Tags[key] = value
+	}
+}
+
+// LaunchTemplateID returns the id of the launch template with the name.
+func (s *Sim) LaunchTemplateID(name string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, lt := range s.templates {
+		if lt.Name == name {
+			return id, true
+		}
+	}
+	return "", false
 }
 
 // TagGroups sets a tag on groups (as a user fixing a missing opt-in tag would).

@@ -23,6 +23,7 @@ package awssim
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"sort"
@@ -67,6 +68,8 @@ type Call struct {
 	// Attempt is the SDK's attempt number for the call (1 for a first try, more for its retries), from the
 	// amz-sdk-request header; 0 when the caller did not say.
 	Attempt int
+	// Applied says the call took effect, even if an injected fault then failed its answer (AfterApply).
+	Applied bool
 }
 
 // Mutating says whether the call changes state (anything but Describe*/List*).
@@ -201,13 +204,15 @@ func (s *Sim) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	s.advanceLocked(now)
 	reqID := s.requestID()
 	call := Call{Time: now, Service: svc.String(), Action: action, Params: form, Attempt: sdkAttempt(r.Header)}
-	fault, delay := s.faults.take(svc.String(), action)
+	fault, afterApply, delay := s.faults.take(svc.String(), action)
 	var body []byte
 	var apiErr *apiError
+	if fault == nil || afterApply {
+		body, apiErr = s.dispatchLocked(svc, action, form, now)
+		call.Applied = apiErr == nil
+	}
 	if fault != nil {
 		apiErr = fault
-	} else {
-		body, apiErr = s.dispatchLocked(svc, action, form, now)
 	}
 	if apiErr != nil {
 		call.Error = apiErr.code
@@ -287,7 +292,7 @@ func (s *Sim) Run(stop <-chan struct{}, interval time.Duration) {
 	}
 }
 
-// Close stops every process behind an instance.
+// Close stops every process behind an instance, and gives back the loopback addresses they used.
 func (s *Sim) Close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -295,6 +300,9 @@ func (s *Sim) Close() {
 		if inst.LifecycleState != StateTerminated {
 			s.nodes.Stop(inst)
 		}
+	}
+	if closer, ok := s.nodes.(io.Closer); ok {
+		_ = closer.Close()
 	}
 }
 

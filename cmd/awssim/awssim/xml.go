@@ -94,6 +94,7 @@ func validation(format string, args ...any) *apiError {
 // The Result element is always present because some output-less operations require it.
 func writeQuery(rw http.ResponseWriter, ns, action, requestID string, body []byte) {
 	rw.Header().Set("Content-Type", "text/xml")
+	rw.Header().Set("X-Amzn-Requestid", requestID)
 	fmt.Fprintf(rw, `<?xml version="1.0" encoding="UTF-8"?><%sResponse xmlns="%s"><%sResult>%s</%sResult><ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata></%sResponse>`,
 		action, ns, action, body, action, requestID, action)
 }
@@ -101,6 +102,7 @@ func writeQuery(rw http.ResponseWriter, ns, action, requestID string, body []byt
 // writeEC2 answers an ec2query call: no Result wrapper, lowerCamel element names.
 func writeEC2(rw http.ResponseWriter, action, requestID string, body []byte) {
 	rw.Header().Set("Content-Type", "text/xml")
+	rw.Header().Set("X-Amzn-Requestid", requestID)
 	fmt.Fprintf(rw, `<?xml version="1.0" encoding="UTF-8"?><%sResponse xmlns="%s"><requestId>%s</requestId>%s</%sResponse>`,
 		action, nsEC2, requestID, body, action)
 }
@@ -108,6 +110,8 @@ func writeEC2(rw http.ResponseWriter, action, requestID string, body []byte) {
 func writeError(rw http.ResponseWriter, svc service, requestID string, e *apiError) {
 	var w xw
 	rw.Header().Set("Content-Type", "text/xml")
+	// AWS answers every call, failed or not, with its request id in this header too.
+	rw.Header().Set("X-Amzn-Requestid", requestID)
 	rw.WriteHeader(e.status)
 	if svc == serviceEC2 {
 		w.open("Response")

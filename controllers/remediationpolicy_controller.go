@@ -14,14 +14,15 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package controllers holds the RemediationPolicy reconciler. It stays thin: it fetches the policy, keeps
-// the finalizer, and patches status once per reconcile; what to do next is decided by the engine.
 package controllers
 
 import (
 	"context"
+	"sync"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
 	kerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/klog/v2"
@@ -33,27 +34,46 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
-	remediationv1alpha1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
+	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
+	"github.com/cache-remediator/cache-remediator/controllers/awsclient"
+	"github.com/cache-remediator/cache-remediator/controllers/rollout"
 )
 
-// Engine moves one policy's cluster one step toward its goal. It reads and writes policy.Status (the
-// in-flight step, the ledger, gate results) and returns when to look again. Implementations are per target
-// kind; a nil Engine means the controller only validates and reports.
-type Engine interface {
-	Reconcile(ctx context.Context, policy *remediationv1alpha1.RemediationPolicy) (ctrl.Result, error)
-	// SafeToForget says whether the policy may be deleted now: no replacement is half-way.
-	SafeToForget(ctx context.Context, policy *remediationv1alpha1.RemediationPolicy) (bool, ctrl.Result, error)
+// TargetKind names the kind of a policy's target; each kind has its engine.
+type TargetKind string
+
+const (
+	// KindAutoScalingGroups is a self-managed cluster run by Auto Scaling groups.
+	KindAutoScalingGroups TargetKind = "AutoScalingGroups"
+	// KindElastiCache is an ElastiCache replication group.
+	KindElastiCache TargetKind = "ElastiCache"
+)
+
+// KindOf is the kind of a policy's target.
+func KindOf(t v1.TargetSpec) TargetKind {
+	if t.ElastiCache != nil {
+		return KindElastiCache
+	}
+	return KindAutoScalingGroups
 }
 
-// RemediationPolicyReconciler reconciles RemediationPolicy objects.
+// RemediationPolicyReconciler reconciles RemediationPolicy objects. It owns the status: it dispatches on the
+// target kind to an engine, and derives the status, the events and the metrics from the engine's outcome in
+// one place (remediationpolicy_status.go).
 type RemediationPolicyReconciler struct {
 	client.Client
 	Recorder events.EventRecorder
 	Clock    clock.PassiveClock
-	// Engine does the remediation; nil until one is wired (the policy then stays Pending).
-	Engine Engine
+	// Engines by target kind; a kind without one is reported Pending with reason EngineNotImplemented.
+	Engines map[TargetKind]rollout.Engine
+	Timings rollout.Timings
+	// Validation is the engines' cache of validated goals, forgotten when a policy goes.
+	Validation *rollout.ValidationCache
 	// Options tune the controller (tests that restart managers in one process skip the name check).
 	Options controller.Options
+
+	mu    sync.Mutex
+	calls map[types.UID]*callsPerNode // AWS calls since each policy's last replaced node
 }
 
 // +kubebuilder:rbac:groups=remediation.cache-remediator.io,resources=remediationpolicies,verbs=get;list;watch;update;patch
@@ -65,7 +85,7 @@ type RemediationPolicyReconciler struct {
 // Reconcile fetches the policy, ensures the finalizer, runs the delete or the normal path and patches status
 // once, in a defer. observedGeneration moves only when the reconcile succeeded.
 func (r *RemediationPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, reterr error) {
-	policy := &remediationv1alpha1.RemediationPolicy{}
+	policy := &v1.RemediationPolicy{}
 	if err := r.Get(ctx, req.NamespacedName, policy); err != nil {
 		// A deleted policy needs nothing more: the finalizer already ran.
 		return ctrl.Result{}, client.IgnoreNotFound(err)
@@ -73,20 +93,29 @@ func (r *RemediationPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	log := ctrl.LoggerFrom(ctx).WithValues("RemediationPolicy", klog.KObj(policy))
 	ctx = ctrl.LoggerInto(ctx, log)
 
-	if policy.DeletionTimestamp.IsZero() && !controllerutil.ContainsFinalizer(policy, remediationv1alpha1.Finalizer) {
+	if policy.DeletionTimestamp.IsZero() && !controllerutil.ContainsFinalizer(policy, v1.Finalizer) {
 		patch := client.MergeFrom(policy.DeepCopy())
-		controllerutil.AddFinalizer(policy, remediationv1alpha1.Finalizer)
+		controllerutil.AddFinalizer(policy, v1.Finalizer)
 		// Carry on in this reconcile: a finalizer-only update does not pass the predicates.
 		if err := r.Patch(ctx, policy, patch); err != nil {
 			return ctrl.Result{}, err
 		}
 	}
 
-	// Status is patched once, here, on both paths: the delete path watches an in-flight step too, and
-	// what it learns (the replacement, since when it is healthy) must survive to the next reconcile.
+	// Status is patched once, here, on both paths, against a baseline that every mid-reconcile checkpoint
+	// moves: the final patch can never drop or undo what a checkpoint stored. start is the policy as the
+	// reconcile found it, what transitions are told from.
+	start := policy.DeepCopy()
 	before := policy.DeepCopy()
+	checkpoint := func(ctx context.Context, p rollout.Progress) error {
+		applyProgress(policy, p)
+		if err := r.patchStatus(ctx, before, policy); err != nil {
+			return err
+		}
+		before = policy.DeepCopy()
+		return nil
+	}
 	defer func() {
-		setStatusSummary(policy)
 		if reterr == nil {
 			policy.Status.ObservedGeneration = policy.Generation
 		}
@@ -95,53 +124,114 @@ func (r *RemediationPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Re
 		}
 	}()
 
+	request := rollout.Request{Now: r.Clock.Now(), Checkpoint: checkpoint}
 	if !policy.DeletionTimestamp.IsZero() {
-		return r.reconcileDelete(ctx, policy)
+		return r.reconcileDelete(ctx, policy, start, request)
 	}
-	return r.reconcileNormal(ctx, policy)
+	return r.reconcileNormal(ctx, policy, start, request)
 }
 
-func (r *RemediationPolicyReconciler) reconcileNormal(ctx context.Context, policy *remediationv1alpha1.RemediationPolicy) (ctrl.Result, error) {
-	if r.Engine == nil {
-		markPending(policy)
-		// Nothing to watch for until the spec changes, which triggers reconciliation.
+func (r *RemediationPolicyReconciler) reconcileNormal(ctx context.Context, policy, start *v1.RemediationPolicy, req rollout.Request) (ctrl.Result, error) {
+	r.handleRetryAnnotation(policy)
+	engine := r.Engines[KindOf(policy.Spec.Target)]
+	if engine == nil {
+		r.applyOutcome(ctx, policy, start, engineNotImplemented(policy), req.Now)
+		// Nothing to look at until the spec changes, which triggers reconciliation.
 		return ctrl.Result{}, nil
 	}
-	return r.Engine.Reconcile(ctx, policy)
+	req.Policy = policy.DeepCopy()
+	o, err := engine.Reconcile(awsclient.WithCallCounter(ctx, &r.callsFor(policy).counter), req)
+	r.applyOutcome(ctx, policy, start, o, req.Now)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{RequeueAfter: r.Timings.Jitter(o.RequeueAfter)}, nil
 }
 
-// reconcileDelete removes the finalizer once no replacement is half-way, so deleting a policy mid-rollout
-// never leaves a node out of service.
-func (r *RemediationPolicyReconciler) reconcileDelete(ctx context.Context, policy *remediationv1alpha1.RemediationPolicy) (ctrl.Result, error) {
-	if r.Engine != nil {
-		safe, res, err := r.Engine.SafeToForget(ctx, policy)
-		if err != nil || !safe {
-			return res, err
+// reconcileDelete lets the policy go once no step is in flight: a replacement is watched to its end first
+// (never a node left out of service, never a group left bigger), a bake or a cleanup stops at once. It
+// does not put the groups back: the release event and log say exactly what the policy leaves behind.
+func (r *RemediationPolicyReconciler) reconcileDelete(ctx context.Context, policy, start *v1.RemediationPolicy, req rollout.Request) (ctrl.Result, error) {
+	if engine := r.Engines[KindOf(policy.Spec.Target)]; engine != nil {
+		req.Policy = policy.DeepCopy()
+		o, released, err := rollout.Finish(awsclient.WithCallCounter(ctx, &r.callsFor(policy).counter), engine, req)
+		r.applyOutcome(ctx, policy, start, o, req.Now)
+		if err != nil || !released {
+			return ctrl.Result{RequeueAfter: r.Timings.Jitter(o.RequeueAfter)}, err
 		}
+		note := "no step is in flight; the policy is let go and nothing is rolled back"
+		if o.Leftover != "" {
+			note += ": " + o.Leftover
+		}
+		r.event(ctx, policy, corev1.EventTypeNormal, "Released", "Delete", note)
 	}
+	r.forget(policy)
 	patch := client.MergeFrom(policy.DeepCopy())
-	controllerutil.RemoveFinalizer(policy, remediationv1alpha1.Finalizer)
+	controllerutil.RemoveFinalizer(policy, v1.Finalizer)
 	if err := r.Patch(ctx, policy, patch); err != nil && !apierrors.IsNotFound(err) {
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{}, nil
 }
 
-func (r *RemediationPolicyReconciler) patchStatus(ctx context.Context, before, after *remediationv1alpha1.RemediationPolicy) error {
+// handleRetryAnnotation forgets the failed target when the user sets a new retry annotation value.
+func (r *RemediationPolicyReconciler) handleRetryAnnotation(policy *v1.RemediationPolicy) {
+	value, ok := rollout.RetryRequested(policy)
+	if !ok {
+		return
+	}
+	policy.Status.LastHandledRetry = value
+	if f := policy.Status.FailedTarget; f != nil {
+		policy.Status.FailedTarget = nil
+		r.event(context.Background(), policy, corev1.EventTypeNormal, "Retrying", "Retry",
+			"retrying "+f.Goal.String()+" as asked by annotation "+v1.AnnotationRetry+"="+value)
+	}
+}
+
+func (r *RemediationPolicyReconciler) patchStatus(ctx context.Context, before, after *v1.RemediationPolicy) error {
 	if statusEqual(before, after) {
 		return nil
 	}
 	return client.IgnoreNotFound(r.Status().Patch(ctx, after, client.MergeFrom(before)))
 }
 
-// SetupWithManager registers the reconciler. Status-only updates do not trigger a reconcile (the engine
-// requeues itself while it waits); spec changes and annotation changes (pause, retry) do.
+func (r *RemediationPolicyReconciler) callsFor(policy *v1.RemediationPolicy) *callsPerNode {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.calls == nil {
+		r.calls = map[types.UID]*callsPerNode{}
+	}
+	c := r.calls[policy.UID]
+	if c == nil {
+		c = &callsPerNode{}
+		r.calls[policy.UID] = c
+	}
+	return c
+}
+
+// forget drops what the controller keeps in memory about a policy that goes.
+func (r *RemediationPolicyReconciler) forget(policy *v1.RemediationPolicy) {
+	r.mu.Lock()
+	delete(r.calls, policy.UID)
+	r.mu.Unlock()
+	if r.Validation != nil {
+		r.Validation.Forget(policy.UID)
+	}
+	forgetPolicyMetrics(policy)
+}
+
+// SetupWithManager registers the reconciler and the index its engines' conflict checks use. Status-only
+// updates do not trigger a reconcile (the engine requeues itself while it waits); spec changes and
+// annotation changes (pause, retry) do.
 func (r *RemediationPolicyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Clock == nil {
 		r.Clock = clock.RealClock{}
 	}
+	if err := rollout.IndexTargets(context.Background(), mgr.GetFieldIndexer()); err != nil {
+		return err
+	}
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&remediationv1alpha1.RemediationPolicy{}, builder.WithPredicates(
+		For(&v1.RemediationPolicy{}, builder.WithPredicates(
 			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Named("remediationpolicy").
 		WithOptions(r.Options).

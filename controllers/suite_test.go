@@ -25,6 +25,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/cache-remediator/cache-remediator/controllers"
@@ -48,9 +49,12 @@ var _ = BeforeSuite(func() {
 	env, err = envtestutil.Start()
 	Expect(err).NotTo(HaveOccurred())
 
+	// The manager reconciles the default namespace only: reconciler_test.go drives a reconciler of its own,
+	// with a scripted engine, in another namespace.
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
 		Scheme:  clientgoscheme.Scheme,
 		Metrics: metricsserver.Options{BindAddress: "0"},
+		Cache:   cache.Options{DefaultNamespaces: map[string]cache.Config{"default": {}}},
 	})
 	Expect(err).NotTo(HaveOccurred())
 	Expect((&controllers.RemediationPolicyReconciler{

@@ -84,6 +84,16 @@ const (
 	ReasonModificationReverted = "ModificationReverted"
 	// ReasonGateBlocked: a health gate does not hold, so the next disruptive step waits.
 	ReasonGateBlocked = "GateBlocked"
+	// ReasonNoNodes: the target has no instances; there is nothing to remediate (never Succeeded).
+	ReasonNoNodes = "NoNodes"
+	// ReasonReplacementUnhealthy: a replacement is InService but its cache does not answer; the step waits
+	// for it until health.nodeTimeout.
+	ReasonReplacementUnhealthy = "ReplacementUnhealthy"
+	// ReasonHandOffAborted: Redis aborted the hand-off of the primary role (the replica did not catch up in
+	// time); it is issued again, a bounded number of times.
+	ReasonHandOffAborted = "HandOffAborted"
+	// ReasonHandOffFailed: Redis aborted the hand-off every time it was issued; the primary was not touched.
+	ReasonHandOffFailed = "HandOffFailed"
 	// ReasonAWSError: an AWS call failed with an error that is retried.
 	ReasonAWSError = "AWSError"
 	// ReasonInvalidSpec: the spec is invalid in a way admission could not catch.

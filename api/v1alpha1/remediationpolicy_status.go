@@ -180,6 +180,11 @@ type NodeStatus struct {
 	// +optional
 	Healthy bool `json:"healthy,omitempty"`
 
+	// healthySince is since when every gate of the node has held without interruption; a node counts as
+	// stable once it has held for health.stableFor.
+	// +optional
+	HealthySince *metav1.Time `json:"healthySince,omitempty"`
+
 	// launchedAt is when the node was launched.
 	// +optional
 	LaunchedAt *metav1.Time `json:"launchedAt,omitempty"`
@@ -209,7 +214,7 @@ type StepStatus struct {
 	// +kubebuilder:validation:MaxLength=64
 	InstanceID string `json:"instanceId,omitempty"`
 
-	// group is the Auto Scaling Group of the node.
+	// group is the Auto Scaling Group (or ElastiCache node group) of the node.
 	// +optional
 	// +kubebuilder:validation:MaxLength=255
 	Group string `json:"group,omitempty"`
@@ -219,35 +224,32 @@ type StepStatus struct {
 	// +kubebuilder:validation:MaxLength=64
 	Zone string `json:"zone,omitempty"`
 
-	// groupInstances are the group's instances when the step started; the replacement is the instance
-	// launched after, which is how a restarted controller recognises it.
-	// +optional
-	// +listType=atomic
-	// +kubebuilder:validation:MaxItems=100
-	// +kubebuilder:validation:items:MaxLength=64
-	GroupInstances []string `json:"groupInstances,omitempty"`
-
 	// replacementInstanceId is the node launched to replace instanceId, once observed.
 	// +optional
 	// +kubebuilder:validation:MaxLength=64
 	ReplacementInstanceID string `json:"replacementInstanceId,omitempty"`
 
-	// actionTaken records that the step's mutating AWS call was made (so it is never made twice).
+	// handOffTo is the replica a HandOffPrimary step gives the primary role to, chosen when the step started.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	HandOffTo string `json:"handOffTo,omitempty"`
+
+	// actionTaken records that the step's mutating call was made (so it is never made twice).
 	// +optional
 	ActionTaken bool `json:"actionTaken,omitempty"`
 
-	// originalCapacity is the group's desired capacity and max size before a SurgeNode step raised them;
-	// the step restores them, and never lets the group drop below them.
+	// attempts counts how often the step's action was issued: a hand-off that Redis aborted is issued again,
+	// a bounded number of times; a refused action is tried again with backoff.
 	// +optional
-	OriginalCapacity *GroupCapacity `json:"originalCapacity,omitempty"`
+	// +kubebuilder:validation:Minimum=0
+	Attempts int32 `json:"attempts,omitempty"`
 
-	// unwinding is set once a SurgeNode step has failed: the surged node is removed and the group's desired
-	// capacity and max size are put back before the failure is acted on (a rollback or a halt), so a failed
-	// surge never leaves a broken extra node or a raised max size behind.
+	// retryAt is set when AWS refused the step's action (AccessDenied, UnauthorizedOperation, a validation
+	// error): the action is not tried again before then, and the policy is Blocked meanwhile.
 	// +optional
-	Unwinding bool `json:"unwinding,omitempty"`
+	RetryAt *metav1.Time `json:"retryAt,omitempty"`
 
-	// startedAt is when the step started; the step fails at startedAt + health.nodeTimeout.
+	// startedAt is when the step started; a replacement fails at startedAt + health.nodeTimeout.
 	// +required
 	StartedAt metav1.Time `json:"startedAt"`
 
@@ -259,6 +261,30 @@ type StepStatus struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=1024
 	Message string `json:"message,omitempty"`
+
+	// asg holds what only an Auto Scaling group step needs.
+	// +optional
+	ASG *ASGStepStatus `json:"asg,omitempty"`
+}
+
+// ASGStepStatus is what an Auto Scaling group step remembers.
+type ASGStepStatus struct {
+	// launchedAfter is the launch time of the newest instance of the step's group when the step started (as
+	// AWS reports it): the replacement is the instance launched after it. One time, not a list of instances,
+	// so the status stays small for a group of any size.
+	// +optional
+	LaunchedAfter *metav1.Time `json:"launchedAfter,omitempty"`
+
+	// originalCapacity is the group's desired capacity and max size before a SurgeNode step raised them;
+	// the step restores them, and never lets the group drop below them.
+	// +optional
+	OriginalCapacity *GroupCapacity `json:"originalCapacity,omitempty"`
+
+	// unwinding is set once a SurgeNode step has failed: the surged node is removed and the group's desired
+	// capacity and max size are put back before the failure is acted on (a rollback or a halt), so a failed
+	// surge never leaves a broken extra node or a raised max size behind.
+	// +optional
+	Unwinding bool `json:"unwinding,omitempty"`
 }
 
 // GroupCapacity is an Auto Scaling group's desired capacity and max size.
@@ -274,8 +300,8 @@ type GroupCapacity struct {
 	Max int32 `json:"max"`
 }
 
-// RolloutRecord remembers the milestones of the rollout toward one goal that AWS cannot show: that the
-// canary baked, that cleanup ran. It is replaced when the goal changes.
+// RolloutRecord remembers the milestone of the rollout toward one goal that AWS cannot show: that the canary
+// baked. It is replaced when the goal changes.
 type RolloutRecord struct {
 	// goal is the AMI and type the rollout moves to (spec.desired, or lastGood while rolling back).
 	// +required
@@ -284,42 +310,65 @@ type RolloutRecord struct {
 	// canaryBakedAt is when the canary nodes finished their bake with every gate holding.
 	// +optional
 	CanaryBakedAt *metav1.Time `json:"canaryBakedAt,omitempty"`
-
-	// cleanedUpAt is when the launch template versions and launch configurations the rollout no longer
-	// needs were deleted.
-	// +optional
-	CleanedUpAt *metav1.Time `json:"cleanedUpAt,omitempty"`
 }
 
-// GateResult is the last evaluation of one health gate.
+// GateResult is the last evaluation of one health gate over the whole cluster: one entry per gate, however
+// many nodes it is evaluated on, so the status stays small for a cluster of any size.
 type GateResult struct {
-	// name is the gate's name (InService, EC2Status, RedisReplication, HTTPStatus, ...).
+	// name is the gate's name (InService, EC2Status, RedisReplication, HTTPStatus, Capacity, ...).
 	// +required
 	// +kubebuilder:validation:MaxLength=64
 	Name string `json:"name"`
 
-	// instanceId is the node the gate was evaluated on, if it is a per-node gate.
+	// instanceId is the first node the gate does not hold on (empty when it holds, or for a cluster gate).
 	// +optional
 	// +kubebuilder:validation:MaxLength=64
 	InstanceID string `json:"instanceId,omitempty"`
 
-	// status is True when the gate holds, False when it does not, Unknown when it could not be evaluated.
+	// status is True when the gate holds on every node it applies to, False when it does not.
 	// +required
 	Status metav1.ConditionStatus `json:"status"`
 
-	// reason is a CamelCase word saying why.
+	// nodes is how many nodes the gate was evaluated on (0 for a cluster gate).
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	Nodes int32 `json:"nodes,omitempty"`
+
+	// failingNodes is how many of them it does not hold on.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	FailingNodes int32 `json:"failingNodes,omitempty"`
+
+	// reason is a CamelCase word saying why (of the first node it does not hold on).
 	// +optional
 	// +kubebuilder:validation:MaxLength=64
 	Reason string `json:"reason,omitempty"`
 
-	// message is a human-readable explanation.
+	// message is a human-readable explanation (of the first node it does not hold on).
 	// +optional
 	// +kubebuilder:validation:MaxLength=1024
 	Message string `json:"message,omitempty"`
 
-	// since is when the gate last changed status.
+	// since is when the gate last changed status on the cluster: for a gate that holds, since when it has
+	// held on every node.
 	// +optional
 	Since *metav1.Time `json:"since,omitempty"`
+}
+
+// ASGStatus is what only an Auto Scaling group target remembers.
+type ASGStatus struct {
+	// supersededLaunchConfigurations are launch configurations the groups used before the controller
+	// pointed them at its own copies; they are deleted once the rollout succeeds and no group uses them.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=255
+	SupersededLaunchConfigurations []string `json:"supersededLaunchConfigurations,omitempty"`
+
+	// cleanupDue is set before the controller creates a launch template version or launch configuration,
+	// and cleared once the rollout's cleanup finished: a rollout that created nothing cleans nothing up.
+	// +optional
+	CleanupDue bool `json:"cleanupDue,omitempty"`
 }
 
 // FailedTarget records a goal that failed, so the same AMI and type are not retried until the spec changes
@@ -384,7 +433,7 @@ type RemediationPolicyStatus struct {
 	// +optional
 	TotalNodes int32 `json:"totalNodes,omitempty"`
 
-	// updated is updatedNodes/totalNodes, for kubectl get.
+	// updated is updatedNodes/totalNodes, for kubectl get; empty until the cluster was observed.
 	// +optional
 	// +kubebuilder:validation:MaxLength=32
 	Updated string `json:"updated,omitempty"`
@@ -407,13 +456,9 @@ type RemediationPolicyStatus struct {
 	// +optional
 	Rollout *RolloutRecord `json:"rollout,omitempty"`
 
-	// supersededLaunchConfigurations are launch configurations the groups used before the controller
-	// pointed them at its own copies; they are deleted once the rollout succeeds and no group uses them.
+	// asg is what only an Auto Scaling group target remembers.
 	// +optional
-	// +listType=set
-	// +kubebuilder:validation:MaxItems=64
-	// +kubebuilder:validation:items:MaxLength=255
-	SupersededLaunchConfigurations []string `json:"supersededLaunchConfigurations,omitempty"`
+	ASG *ASGStatus `json:"asg,omitempty"`
 
 	// failedTarget is the goal that last failed; it is not retried until the spec changes or the retry
 	// annotation is set.
@@ -425,15 +470,16 @@ type RemediationPolicyStatus struct {
 	// +kubebuilder:validation:MaxLength=256
 	LastHandledRetry string `json:"lastHandledRetry,omitempty"`
 
-	// gates are the last results of the health gates.
+	// gates are the last results of the health gates, one entry per gate.
 	// +optional
 	// +listType=atomic
-	// +kubebuilder:validation:MaxItems=256
+	// +kubebuilder:validation:MaxItems=32
 	Gates []GateResult `json:"gates,omitempty"`
 
-	// blockedBy says what keeps the next step from starting, for kubectl get -o wide.
+	// blockedBy is the reason (a CamelCase word) of whatever keeps the next step from starting, for kubectl
+	// get -o wide; the Ready condition's message says it in a sentence.
 	// +optional
-	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:MaxLength=64
 	BlockedBy string `json:"blockedBy,omitempty"`
 }
 

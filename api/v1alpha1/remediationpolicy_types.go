@@ -25,6 +25,7 @@ import (
 // +kubebuilder:validation:XValidation:rule="!has(self.target.elastiCache) || !has(self.desired.imageId)",message="desired.imageId must not be set for an elastiCache target: ElastiCache has no AMIs (use service updates)"
 // +kubebuilder:validation:XValidation:rule="!has(self.target.autoScalingGroups) || (self.desired.instanceType.matches('^[a-z][a-z0-9-]*[.][a-z0-9]+$') && !self.desired.instanceType.startsWith('cache.'))",message="desired.instanceType must be an EC2 instance type such as r6g.large for an autoScalingGroups target"
 // +kubebuilder:validation:XValidation:rule="!has(self.target.elastiCache) || self.desired.instanceType.matches('^cache[.][a-z][a-z0-9-]*[.][a-z0-9]+$')",message="desired.instanceType must be a cache node type such as cache.r6g.large for an elastiCache target"
+// +kubebuilder:validation:XValidation:rule="!has(self.target.autoScalingGroups) || (has(self.health) && (has(self.health.redis) || has(self.health.http) || (has(self.health.unsafeSkipDataPlaneGates) && self.health.unsafeSkipDataPlaneGates)))",message="an autoScalingGroups target needs a data-plane gate: set health.redis or health.http (or, for a cache whose data may be lost, health.unsafeSkipDataPlaneGates: true)"
 type RemediationPolicySpec struct {
 	// target names the one cache cluster this policy remediates. It is immutable: pointing a policy at
 	// another cluster mid-rollout would leave the first one half-updated.
@@ -75,6 +76,7 @@ type AutoScalingGroupsTarget struct {
 	// +kubebuilder:validation:MaxItems=32
 	// +kubebuilder:validation:items:MinLength=1
 	// +kubebuilder:validation:items:MaxLength=255
+	// +kubebuilder:validation:items:Pattern=`^\S(.*\S)?$`
 	// +kubebuilder:validation:XValidation:rule="self.all(x, self.exists_one(y, x == y))",message="target.autoScalingGroups.names must not repeat a group"
 	Names []string `json:"names"`
 
@@ -134,11 +136,19 @@ type HealthSpec struct {
 	// +kubebuilder:validation:XValidation:rule="duration(self) > duration('0s') && duration(self) <= duration('1h')",message="health.stableFor must be a positive duration of at most 1h"
 	StableFor *metav1.Duration `json:"stableFor,omitempty"`
 
-	// nodeTimeout bounds one replacement: a replacement that is not healthy by then fails the step.
+	// nodeTimeout bounds one replacement (including the hand-off of a primary before it): a replacement that
+	// is not healthy by then fails the step. Other steps (a bake, a cleanup) are not bounded by it.
 	// Defaults to 20m. At most 24h.
 	// +optional
 	// +kubebuilder:validation:XValidation:rule="duration(self) > duration('0s') && duration(self) <= duration('24h')",message="health.nodeTimeout must be a positive duration of at most 24h"
 	NodeTimeout *metav1.Duration `json:"nodeTimeout,omitempty"`
+
+	// unsafeSkipDataPlaneGates accepts an autoScalingGroups target with neither a redis nor an http gate.
+	// Nodes are then replaced on EC2 checks alone: the controller cannot tell a Redis primary from a
+	// replica, so it does not hand the primary role off before terminating it, and it may terminate a node
+	// while another one is still syncing its data. Set it only for caches whose data may be lost.
+	// +optional
+	UnsafeSkipDataPlaneGates bool `json:"unsafeSkipDataPlaneGates,omitempty"`
 }
 
 // RedisHealth configures the Redis probe.

@@ -49,6 +49,7 @@ func validASGPolicy() *v1.RemediationPolicy {
 		Spec: v1.RemediationPolicySpec{
 			Target:  v1.TargetSpec{AutoScalingGroups: &v1.AutoScalingGroupsTarget{Names: []string{"cache-a", "cache-b", "cache-c"}}},
 			Desired: v1.DesiredSpec{ImageID: "ami-0123456789abcdef0", InstanceType: "r6g.large"},
+			Health:  v1.HealthSpec{Redis: &v1.RedisHealth{}},
 		},
 	}
 }
@@ -120,6 +121,18 @@ var _ = Describe("Admission validation", func() {
 		Entry("an ASG target naming a group twice", validASGPolicy, func(p *v1.RemediationPolicy) {
 			p.Spec.Target.AutoScalingGroups.Names = []string{"cache-a", "cache-b", "cache-a"}
 		}, "target.autoScalingGroups.names must not repeat a group"),
+		Entry("an ASG target with a group name that starts with a space", validASGPolicy, func(p *v1.RemediationPolicy) {
+			p.Spec.Target.AutoScalingGroups.Names = []string{"cache-a", " cache-b"}
+		}, "spec.target.autoScalingGroups.names[1]: Invalid value"),
+		Entry("an ASG target with a group name that ends with a tab", validASGPolicy, func(p *v1.RemediationPolicy) {
+			p.Spec.Target.AutoScalingGroups.Names = []string{"cache-a\t"}
+		}, "spec.target.autoScalingGroups.names[0]: Invalid value"),
+		Entry("an ASG target with neither a Redis nor an HTTP gate", validASGPolicy, func(p *v1.RemediationPolicy) {
+			p.Spec.Health.Redis = nil
+		}, "an autoScalingGroups target needs a data-plane gate: set health.redis or health.http"),
+		Entry("an ASG target whose health section says nothing at all", validASGPolicy, func(p *v1.RemediationPolicy) {
+			p.Spec.Health = v1.HealthSpec{StableFor: duration("10s")}
+		}, "an autoScalingGroups target needs a data-plane gate"),
 		Entry("an ASG target with a 256-character group name", validASGPolicy, func(p *v1.RemediationPolicy) {
 			p.Spec.Target.AutoScalingGroups.Names = []string{strings.Repeat("a", 256)}
 		}, "may not be more than 255 bytes"),
@@ -172,6 +185,23 @@ var _ = Describe("Admission validation", func() {
 		Expect(out).To(ContainSubstring("health.stableFor must be a positive duration"))
 	})
 
+	It("accepts an ASG target on EC2 checks alone only when the spec says so explicitly", func() {
+		policy := validASGPolicy()
+		policy.Spec.Health = v1.HealthSpec{UnsafeSkipDataPlaneGates: true}
+		Expect(env.Client.Create(ctx, policy)).To(Succeed())
+		policy = validASGPolicy()
+		policy.Spec.Health = v1.HealthSpec{HTTP: &v1.HTTPHealth{Port: 8080, Path: "/status"}}
+		Expect(env.Client.Create(ctx, policy)).To(Succeed(), "an HTTP gate is a data-plane gate")
+		policy = validElastiCachePolicy()
+		Expect(env.Client.Create(ctx, policy)).To(Succeed(), "ElastiCache targets need no Redis or HTTP gate")
+	})
+
+	It("accepts a group name with a space inside it, as Auto Scaling does", func() {
+		policy := validASGPolicy()
+		policy.Spec.Target.AutoScalingGroups.Names = []string{"cache group a"}
+		Expect(env.Client.Create(ctx, policy)).To(Succeed())
+	})
+
 	It("refuses to point an existing policy at another cluster", func() {
 		policy := validASGPolicy()
 		Expect(env.Client.Create(ctx, policy)).To(Succeed())
@@ -216,7 +246,7 @@ var _ = Describe("kubectl get rp", func() {
 			Target: "asg/cache-a(+2)", UpdatedNodes: 2, TotalNodes: 3, Updated: "2/3", Phase: v1.PhaseProgressing,
 			CurrentStep: &v1.StepStatus{Type: v1.StepReplaceNode, Purpose: v1.PurposeRollout, InstanceID: "i-0abc",
 				Goal: v1.ImageAndType{ImageID: "ami-0123456789abcdef0", InstanceType: "r6g.large"}, StartedAt: metav1.Now()},
-			BlockedBy: "RedisReplication: replica i-0def is syncing",
+			BlockedBy: "GateBlocked",
 		}
 		Expect(env.Client.Status().Update(ctx, policy)).To(Succeed())
 
@@ -231,7 +261,7 @@ var _ = Describe("kubectl get rp", func() {
 		Expect(err).NotTo(HaveOccurred(), wide)
 		Expect(wide).To(ContainSubstring("STEP"))
 		Expect(wide).To(ContainSubstring("BLOCKED-BY"))
-		Expect(wide).To(ContainSubstring("RedisReplication: replica i-0def is syncing"))
+		Expect(wide).To(MatchRegexp(`ReplaceNode\s+GateBlocked\s`), "BLOCKED-BY holds the reason, not a sentence")
 		Expect(wide).To(ContainSubstring("ReplaceNode"))
 	})
 })

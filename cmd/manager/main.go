@@ -21,12 +21,10 @@ import (
 	"context"
 	"flag"
 	"os"
-	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -34,9 +32,8 @@ import (
 
 	remediationv1alpha1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
 	"github.com/cache-remediator/cache-remediator/controllers"
-	"github.com/cache-remediator/cache-remediator/controllers/asgengine"
 	"github.com/cache-remediator/cache-remediator/controllers/awsclient"
-	"github.com/cache-remediator/cache-remediator/controllers/planner"
+	"github.com/cache-remediator/cache-remediator/controllers/rollout"
 )
 
 func main() {
@@ -70,23 +67,16 @@ func main() {
 		log.Error(err, "Unable to create manager")
 		os.Exit(1)
 	}
-	awsConfig, err := awsclient.LoadConfig(context.Background(), awsclient.Options{RequestsPerSecond: awsRPS})
+	awsConfig, err := awsclient.LoadConfig(context.Background())
 	if err != nil {
 		log.Error(err, "Unable to load the AWS configuration")
 		os.Exit(1)
 	}
-	recorder := mgr.GetEventRecorder("cache-remediator")
-	engine := asgengine.New(mgr.GetClient(), recorder, clock.RealClock{}, awsclient.NewClients(awsConfig))
+	timings := rollout.DefaultTimings
 	if fastPoll {
-		engine.Timings = planner.Timings{Transition: time.Second, Blocked: 2 * time.Second, Idle: time.Minute}
+		timings = rollout.FastTimings
 	}
-	reconciler := &controllers.RemediationPolicyReconciler{
-		Client:   mgr.GetClient(),
-		Recorder: recorder,
-		Clock:    clock.RealClock{},
-		Engine:   engine,
-	}
-	if err := reconciler.SetupWithManager(mgr); err != nil {
+	if _, err := controllers.Setup(mgr, controllers.Config{AWS: awsConfig, AWSOptions: awsclient.Options{RequestsPerSecond: awsRPS}, Timings: timings}); err != nil {
 		log.Error(err, "Unable to set up controller", "controller", "RemediationPolicy")
 		os.Exit(1)
 	}

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package observation
+package asgobservation
 
 import (
 	"context"
@@ -26,6 +26,7 @@ import (
 	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
 	"github.com/cache-remediator/cache-remediator/controllers/awsclient"
 	"github.com/cache-remediator/cache-remediator/controllers/health"
+	"github.com/cache-remediator/cache-remediator/controllers/probe"
 )
 
 // RedisProber reads a node's Redis INFO.
@@ -44,15 +45,15 @@ type Builder struct {
 	AutoScaling awsclient.AutoScalingAPI
 	EC2         awsclient.EC2API
 	HTTP        HTTPProber
-	// NewRedis returns a Redis prober with the cluster's password.
-	NewRedis func(password string) RedisProber
+	// NewRedis returns a Redis prober that authenticates with the cluster's credentials.
+	NewRedis func(probe.RedisCredentials) RedisProber
 
 	mu       sync.Mutex
 	versions map[string]awsclient.TemplateVersion // templateID/number
 }
 
 // Observe builds the snapshot of a policy's cluster at now.
-func (b *Builder) Observe(ctx context.Context, spec v1.RemediationPolicySpec, redisPassword string, now time.Time) (*Cluster, error) {
+func (b *Builder) Observe(ctx context.Context, spec v1.RemediationPolicySpec, credentials probe.RedisCredentials, now time.Time) (*Cluster, error) {
 	names := spec.Target.AutoScalingGroups.Names
 	groups, err := awsclient.DescribeGroups(ctx, b.AutoScaling, names)
 	if err != nil {
@@ -89,7 +90,7 @@ func (b *Builder) Observe(ctx context.Context, spec v1.RemediationPolicySpec, re
 			InstanceType: m.InstanceType, LifecycleState: m.LifecycleState, EC2Status: inst.Status, LaunchedAt: inst.LaunchTime,
 		})
 	}
-	b.probe(ctx, c, spec.Health, redisPassword)
+	b.probe(ctx, c, spec.Health, credentials)
 	evaluateGates(c, spec.Health)
 	return c, nil
 }
@@ -140,10 +141,10 @@ func (b *Builder) templateVersion(ctx context.Context, templateID, version strin
 }
 
 // probe reads every serving node's Redis and HTTP status in parallel.
-func (b *Builder) probe(ctx context.Context, c *Cluster, h v1.HealthSpec, password string) {
+func (b *Builder) probe(ctx context.Context, c *Cluster, h v1.HealthSpec, credentials probe.RedisCredentials) {
 	var redis RedisProber
 	if h.Redis != nil {
-		redis = b.NewRedis(password)
+		redis = b.NewRedis(credentials)
 	}
 	var wg sync.WaitGroup
 	for i := range c.Nodes {

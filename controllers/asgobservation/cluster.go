@@ -14,10 +14,10 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package observation holds the per-reconcile snapshot of a self-managed cache cluster: its Auto Scaling
-// groups, what they launch, its nodes and their health. A Cluster is built once per reconcile (builder.go
-// does the I/O) and answers questions without any further I/O.
-package observation
+// Package asgobservation holds the per-reconcile snapshot of a self-managed cache cluster run by Auto
+// Scaling groups: its groups, what they launch, its nodes and their health. A Cluster is built once per
+// reconcile (builder.go does the I/O) and answers questions without any further I/O.
+package asgobservation
 
 import (
 	"sort"
@@ -46,11 +46,10 @@ type LaunchSource struct {
 	InstanceType        string
 }
 
-// Runs says whether the source launches the goal's AMI and type, pinned to a numbered version (a group that
-// follows $Default or $Latest could drift under the rollout's feet, and rollback would not be exact).
-func (s LaunchSource) Runs(goal v1.ImageAndType) bool {
-	pinned := s.LaunchConfiguration != "" || (s.Version != "" && s.Version[0] != '$')
-	return pinned && s.ImageID == goal.ImageID && s.InstanceType == goal.InstanceType
+// Launches says whether the source launches the goal's AMI and type, however the group names the version
+// (a number, $Default or $Latest): a group that already launches the goal needs no new version.
+func (s LaunchSource) Launches(goal v1.ImageAndType) bool {
+	return s.ImageID == goal.ImageID && s.InstanceType == goal.InstanceType
 }
 
 // Group is one Auto Scaling group of the cluster.
@@ -63,6 +62,9 @@ type Group struct {
 	Launch   LaunchSource
 	Position int // the group's index in spec.target.autoScalingGroups.names
 }
+
+// OptedInFor says whether the group carries the opt-in tag with the value value.
+func (g Group) OptedInFor(value string) bool { return g.Tags[v1.OptInTagKey] == value }
 
 // Node is one instance of the cluster.
 type Node struct {
@@ -219,15 +221,52 @@ func (c *Cluster) DesiredNodes() int {
 	return total
 }
 
-// GroupsNotLaunching returns the groups whose launch source is not pinned to the goal.
+// GroupsNotLaunching returns the groups whose launch source does not launch the goal.
 func (c *Cluster) GroupsNotLaunching(goal v1.ImageAndType) []Group {
 	var out []Group
 	for _, g := range c.Groups {
-		if !g.Launch.Runs(goal) {
+		if !g.Launch.Launches(goal) {
 			out = append(out, g)
 		}
 	}
 	return out
+}
+
+// Serving returns the nodes that are not leaving (InService or Pending).
+func (c *Cluster) Serving() []Node {
+	var out []Node
+	for _, n := range c.Nodes {
+		if !n.Leaving() {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Zones lists the zones of the groups, in spec order.
+func (c *Cluster) Zones() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, g := range c.Groups {
+		for _, z := range g.Zones {
+			if !seen[z] {
+				seen[z] = true
+				out = append(out, z)
+			}
+		}
+	}
+	return out
+}
+
+// NewestLaunch is the launch time of the newest instance of a group (zero when it has none).
+func (c *Cluster) NewestLaunch(group string) time.Time {
+	var newest time.Time
+	for _, n := range c.Nodes {
+		if n.Group == group && n.LaunchedAt.After(newest) {
+			newest = n.LaunchedAt
+		}
+	}
+	return newest
 }
 
 // AllGates returns the cluster gates followed by every serving node's gates, in a stable order.

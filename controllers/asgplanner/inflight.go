@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package planner
+package asgplanner
 
 import (
 	"fmt"
@@ -23,23 +23,24 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
+	"github.com/cache-remediator/cache-remediator/controllers/asgobservation"
 	"github.com/cache-remediator/cache-remediator/controllers/health"
-	"github.com/cache-remediator/cache-remediator/controllers/observation"
+	"github.com/cache-remediator/cache-remediator/controllers/rollout"
 )
 
-func metav1Time(t time.Time) metav1.Time { return metav1.NewTime(t) }
-
 // planInFlight watches the in-flight step: it finishes it, acts again (every action is idempotent), fails
-// it past its deadline, or waits. A paused policy still watches its in-flight step to completion.
+// it past its deadline, or waits. A paused policy still watches an in-flight replacement to completion.
 func planInFlight(in Input) Decision {
 	step := in.Step.DeepCopy()
-	if step.Unwinding {
+	in.goal, in.purpose = step.Goal, step.Purpose
+	if step.ASG != nil && step.ASG.Unwinding {
 		return unwindSurge(in, step)
 	}
-	// A bake has its own length (bakeTime); every other step must be done within nodeTimeout.
-	if step.Type != v1.StepBake && in.Now.Sub(step.StartedAt.Time) > in.Spec.Health.NodeTimeoutOrDefault() {
-		message := fmt.Sprintf("%s of %s did not finish within nodeTimeout %s: %s", step.Type, orCluster(step.InstanceID), in.Spec.Health.NodeTimeoutOrDefault(), step.Message)
-		if step.Type == v1.StepSurgeNode && step.OriginalCapacity != nil {
+	// nodeTimeout bounds replacements (and a primary's hand-off before one); a bake has its own length and a
+	// cleanup never fails a rollout.
+	if bounded(step.Type) && in.Now.Sub(step.StartedAt.Time) > in.Spec.Health.NodeTimeoutOrDefault() {
+		message := fmt.Sprintf("%s of %s did not finish within nodeTimeout %s: %s", step.Type, rollout.OrCluster(step.InstanceID), in.Spec.Health.NodeTimeoutOrDefault(), step.Message)
+		if step.Type == v1.StepSurgeNode && step.ASG != nil && step.ASG.OriginalCapacity != nil {
 			return startUnwinding(in, step, v1.ReasonNodeTimeout, message)
 		}
 		return fail(in, step, v1.ReasonNodeTimeout, message)
@@ -60,6 +61,49 @@ func planInFlight(in Input) Decision {
 	}
 }
 
+func bounded(t v1.StepType) bool {
+	return t == v1.StepReplaceNode || t == v1.StepSurgeNode || t == v1.StepHandOffPrimary
+}
+
+// holdsBack says whether no action may start now that nothing is half-way: the policy is paused or being
+// deleted.
+func (in Input) holdsBack() bool { return in.Paused || in.Stopping }
+
+// started is the decision that keeps a step in flight and, with an action, acts on it.
+func started(in Input, step *v1.StepStatus, action Action) Decision {
+	phase, reason := rollout.Moving(step.Purpose)
+	d := Decision{Action: action, Step: step, Phase: phase, Reason: reason, Message: step.Message, RequeueAfter: in.Timings.Transition}
+	if action.completesAtOnce() {
+		d.RequeueAfter = in.Timings.Transition / 10
+	}
+	return d
+}
+
+// act issues a step's action, unless AWS refused it and its backoff has not run out: then the policy stays
+// Blocked, saying why, until step.retryAt.
+func act(in Input, step *v1.StepStatus, action Action) Decision {
+	if step.RetryAt == nil || !in.Now.Before(step.RetryAt.Time) {
+		return started(in, step, action)
+	}
+	d := started(in, step, ActionNone)
+	d.RequeueAfter = step.RetryAt.Sub(in.Now)
+	d.Phase, d.Reason, d.Message = v1.PhaseBlocked, v1.ReasonAWSError, step.Message
+	if step.Type == v1.StepCleanup {
+		// Every node is on the goal and healthy: a cleanup AWS refuses never fails or holds up the rollout.
+		phase, reason, message := arrival(in, len(in.Cluster.Serving()))
+		d.Phase, d.Reason = phase, reason
+		d.Message = fmt.Sprintf("%s; the cleanup of what the rollout created is tried again at %s: %s", message, step.RetryAt.UTC().Format(time.RFC3339), step.Message)
+	}
+	return d
+}
+
+// completesAtOnce says whether the action's effect is there as soon as AWS answers (a launch template
+// version, a group's settings, deleted versions): the step is looked at again right away instead of after
+// a polling interval, which a node's launch needs but these do not. Looking early costs no extra call.
+func (a Action) completesAtOnce() bool {
+	return a == ActionPrepareLaunchTemplate || a == ActionCleanup || a == ActionRestoreCapacity
+}
+
 // done finishes the step and plans the next one on the same observation.
 func done(in Input, step *v1.StepStatus) Decision {
 	next := in
@@ -69,36 +113,18 @@ func done(in Input, step *v1.StepStatus) Decision {
 	return d
 }
 
-// dropped forgets a step whose action never happened (the controller stopped between recording it and
-// acting) when the policy is paused or being deleted: nothing is half-way, and no new action starts.
+// dropped forgets a step that is safe to stop at (its action never happened, or it has nothing half-way)
+// when the policy is paused or being deleted: no new action starts.
 func dropped(in Input) Decision {
 	next := in
 	next.Step = nil
 	return Plan(next)
 }
 
-// doneWithRecord finishes a step that leaves a milestone in the rollout record.
-func doneWithRecord(in Input, step *v1.StepStatus, mark func(*v1.RolloutRecord)) Decision {
-	record := &v1.RolloutRecord{Goal: step.Goal}
-	if in.Record != nil && in.Record.Goal == step.Goal {
-		record = in.Record.DeepCopy()
-	}
-	mark(record)
-	in.Record = record
-	d := done(in, step)
-	d.Record = record
-	return d
-}
-
 // fail ends the step as a failure. A rollout's failure records the goal as failed, and then the plan rolls
 // back or halts; a rollback's failure halts.
 func fail(in Input, step *v1.StepStatus, reason, message string) Decision {
-	failed := &v1.FailedTarget{Goal: step.Goal, Generation: in.Generation, Reason: reason, Message: message, FailedAt: ptrTime(in.Now)}
-	if step.Purpose == v1.PurposeRollback && in.FailedTarget != nil {
-		failed = in.FailedTarget.DeepCopy()
-		failed.RollbackFailed = true
-		failed.Message = fmt.Sprintf("%s; rolling back to %s failed too: %s", failed.Message, step.Goal, message)
-	}
+	failed := rollout.Failure(step, in.Generation, in.FailedTarget, reason, message, in.Now)
 	next := in
 	next.Step, next.FailedTarget = nil, failed
 	// The plan after the failure says what happens next: a rollback, or a halt whose message tells the user
@@ -111,9 +137,9 @@ func fail(in Input, step *v1.StepStatus, reason, message string) Decision {
 // startUnwinding records a surge's failure at once (failedTarget, its event) and keeps the step in flight
 // to take the surge back before the plan acts on the failure.
 func startUnwinding(in Input, step *v1.StepStatus, reason, message string) Decision {
-	failed := fail(in, step, reason, message).FailedTarget
+	failed := rollout.Failure(step, in.Generation, in.FailedTarget, reason, message, in.Now)
 	in.FailedTarget = failed
-	step.Unwinding = true
+	step.ASG.Unwinding = true
 	d := unwindSurge(in, step)
 	d.FailedTarget = failed
 	return d
@@ -124,7 +150,7 @@ func startUnwinding(in Input, step *v1.StepStatus, reason, message string) Decis
 // group is as it was, the failure is acted on like any other: a rollback, or a halt.
 func unwindSurge(in Input, step *v1.StepStatus) Decision {
 	group, _ := in.Cluster.Group(step.Group)
-	original := step.OriginalCapacity
+	original := step.ASG.OriginalCapacity
 	surged, launched := replacementFor(in.Cluster, step)
 	switch {
 	case launched:
@@ -149,11 +175,12 @@ func unwindSurge(in Input, step *v1.StepStatus) Decision {
 // unwinding is the decision while a failed surge is taken back: RollingBack if a rollback follows,
 // otherwise Failed, with the failure as the reason.
 func unwinding(in Input, step *v1.StepStatus, action Action) Decision {
-	d := started(in, step, action)
+	d := act(in, step, action)
+	if d.Phase == v1.PhaseBlocked {
+		return d
+	}
 	d.Phase, d.Reason = v1.PhaseFailed, in.FailedTarget.Reason
-	after := in
-	after.Step = nil
-	if retarget(&after) == nil && after.purpose == v1.PurposeRollback {
+	if dir := rollout.Retarget(in.Spec, in.Generation, in.FailedTarget, in.LastGood); dir.Halted == nil && dir.Purpose == v1.PurposeRollback {
 		d.Phase = v1.PhaseRollingBack
 	}
 	if action == ActionNone {
@@ -162,56 +189,86 @@ func unwinding(in Input, step *v1.StepStatus, action Action) Decision {
 	return d
 }
 
-func ptrTime(t time.Time) *metav1.Time {
-	mt := metav1Time(t)
-	return &mt
-}
-
 func planPrepare(in Input, step *v1.StepStatus) Decision {
 	if len(in.Cluster.GroupsNotLaunching(step.Goal)) == 0 {
 		return done(in, step)
 	}
+	if in.holdsBack() {
+		// Nothing is half-way: a group either launches the goal already or still launches what it did.
+		return dropped(in)
+	}
 	// Not there yet (a crash between creating the version and pointing the groups, or a retry): again.
-	return started(in, step, ActionPrepareLaunchTemplate)
+	return act(in, step, ActionPrepareLaunchTemplate)
 }
 
+// planHandOff watches a primary's hand-off: FAILOVER issued, the old primary a healthy replica of the new
+// one, the other replicas re-pointed, and only then its replacement. A hand-off Redis aborted (the chosen
+// replica did not catch up in time) is issued again, a bounded number of times; the old primary is never
+// terminated while it is the primary.
 func planHandOff(in Input, step *v1.StepStatus) Decision {
-	node, ok := in.Cluster.Node(step.InstanceID)
+	c := in.Cluster
+	node, ok := c.Node(step.InstanceID)
 	if !ok || node.Leaving() {
 		// The node went away on its own; nothing left to hand off or replace.
 		return done(in, step)
 	}
-	if _, hasPrimary := in.Cluster.Primary(); hasPrimary && node.Role() == v1.RoleReplica && node.Healthy() {
-		if stray := in.Cluster.ReplicasNotFollowingPrimary(); len(stray) > 0 {
+	if primary, hasPrimary := c.Primary(); hasPrimary && primary.InstanceID != node.InstanceID && node.Role() == v1.RoleReplica && node.Healthy() && node.Redis.MasterHost == primary.PrivateIP {
+		if stray := c.ReplicasNotFollowingPrimary(); len(stray) > 0 {
 			// FAILOVER moved the role; the other replicas still follow the old primary. Re-point them.
-			step.Message = fmt.Sprintf("re-pointing replica %s at the new primary", stray[0].InstanceID)
-			return started(in, step, ActionHandOff)
+			step.Message = fmt.Sprintf("re-pointing replica %s at the new primary %s", stray[0].InstanceID, primary.InstanceID)
+			return act(in, step, ActionHandOff)
 		}
-		if in.Paused {
+		step.Message = fmt.Sprintf("handed the primary role from %s to %s", node.InstanceID, primary.InstanceID)
+		if in.holdsBack() {
 			// The hand-off is complete and safe to stop at; replacing the node would be a new step.
 			return done(in, step)
 		}
-		next := in
-		next.purpose, next.Goal = step.Purpose, step.Goal
-		d := replace(next, node, "former primary, "+node.Zone)
+		d := replace(in, node, "former primary, "+node.Zone)
 		d.Completed = step
 		return d
 	}
-	if step.ActionTaken {
+	if node.Role() != v1.RolePrimary || (step.ActionTaken && node.Redis.FailoverRunning()) {
 		step.Message = fmt.Sprintf("waiting for %s to become a healthy replica of the new primary", node.InstanceID)
 		return started(in, step, ActionNone)
 	}
-	if in.Paused {
+	// The node is still the primary, and no FAILOVER runs: not issued yet, or Redis aborted it.
+	if in.holdsBack() {
 		return dropped(in)
 	}
-	return started(in, step, ActionHandOff)
+	aborted := step.ActionTaken
+	if aborted && step.Attempts >= MaxHandOffAttempts {
+		return fail(in, step, v1.ReasonHandOffFailed, fmt.Sprintf("Redis aborted the hand-off of the primary role from %s %d times; the primary was not touched", node.InstanceID, step.Attempts))
+	}
+	if target, ok := c.Node(step.HandOffTo); !ok || target.Role() != v1.RoleReplica || !target.Healthy() {
+		target, ok = HandOffTarget(c, node.InstanceID)
+		if !ok {
+			d := started(in, step, ActionNone)
+			d.Phase, d.Reason, d.RequeueAfter = v1.PhaseBlocked, v1.ReasonGateBlocked, in.Timings.Blocked
+			d.Message = fmt.Sprintf("primary %s is outdated but no healthy replica can take over its role", node.InstanceID)
+			return d
+		}
+		step.HandOffTo = target.InstanceID
+	}
+	if !aborted {
+		return act(in, step, ActionHandOff)
+	}
+	step.Message = fmt.Sprintf("Redis aborted the hand-off of the primary role from %s (the replica did not catch up in time); trying again with %s (attempt %d of %d)",
+		node.InstanceID, step.HandOffTo, step.Attempts+1, MaxHandOffAttempts)
+	d := act(in, step, ActionHandOff)
+	if d.Action != ActionNone {
+		d.Reason, d.Message = v1.ReasonHandOffAborted, step.Message
+	}
+	return d
 }
 
 // planBake watches the canary: every gate must keep holding for bakeTime. A gate that fails during the
 // bake fails the rollout.
 func planBake(in Input, step *v1.StepStatus) Decision {
 	if r, failed := health.FirstFailure(in.Cluster.AllGates()); failed {
-		return fail(in, step, v1.ReasonGateFailedDuringBake, "a gate failed while the canary baked: "+gateMessage(r))
+		return fail(in, step, v1.ReasonGateFailedDuringBake, "a gate failed while the canary baked: "+rollout.GateMessage(r))
+	}
+	if in.Stopping {
+		return dropped(in)
 	}
 	bake := in.Spec.Strategy.Canary.BakeTimeOrDefault()
 	if elapsed := in.Now.Sub(step.StartedAt.Time); elapsed < bake {
@@ -219,24 +276,37 @@ func planBake(in Input, step *v1.StepStatus) Decision {
 		d.RequeueAfter = min(in.Timings.Transition, bake-elapsed)
 		return d
 	}
-	return doneWithRecord(in, step, func(r *v1.RolloutRecord) { r.CanaryBakedAt = ptrTime(in.Now) })
+	step.Message = fmt.Sprintf("the canary on %s held every gate for its bake of %s; rolling out the rest", step.Goal, bake)
+	record := rollout.Baked(step.Goal, in.Now)
+	in.Record = record
+	d := done(in, step)
+	d.Record = record
+	return d
 }
 
+// planCleanup runs the cleanup once. A cleanup AWS refuses is tried again with backoff (see act); it never
+// fails the rollout, whose nodes are all on the goal and healthy.
 func planCleanup(in Input, step *v1.StepStatus) Decision {
-	if !step.ActionTaken {
-		return started(in, step, ActionCleanup)
+	if step.ActionTaken {
+		in.CleanupDue = false
+		d := done(in, step)
+		d.CleanedUp = true
+		return d
 	}
-	return doneWithRecord(in, step, func(r *v1.RolloutRecord) { r.CleanedUpAt = ptrTime(in.Now) })
+	if in.Stopping {
+		return dropped(in)
+	}
+	return act(in, step, ActionCleanup)
 }
 
 func planReplace(in Input, step *v1.StepStatus) Decision {
 	old, present := in.Cluster.Node(step.InstanceID)
 	if !step.ActionTaken {
 		if present && !old.Leaving() {
-			if in.Paused {
+			if in.holdsBack() {
 				return dropped(in)
 			}
-			return started(in, step, ActionTerminate)
+			return act(in, step, ActionTerminate)
 		}
 		// The termination went through but the controller stopped before recording it.
 		step.ActionTaken = true
@@ -244,6 +314,12 @@ func planReplace(in Input, step *v1.StepStatus) Decision {
 	if d, ready := awaitReplacement(in, step); !ready {
 		return d
 	}
+	return replaced(in, step)
+}
+
+// replaced finishes a replacement.
+func replaced(in Input, step *v1.StepStatus) Decision {
+	step.Message = fmt.Sprintf("%s replaced %s in %s and is healthy on %s", step.ReplacementInstanceID, step.InstanceID, step.Zone, step.Goal)
 	return done(in, step)
 }
 
@@ -253,33 +329,34 @@ func planReplace(in Input, step *v1.StepStatus) Decision {
 func planSurge(in Input, step *v1.StepStatus) Decision {
 	group, _ := in.Cluster.Group(step.Group)
 	old, present := in.Cluster.Node(step.InstanceID)
-	original := step.OriginalCapacity
+	original := step.ASG.OriginalCapacity
 	if original == nil {
 		original = &v1.GroupCapacity{Desired: int32(group.Desired), Max: int32(group.Max)}
 	}
 	if present && !old.Leaving() {
 		if !step.ActionTaken && group.Desired <= int64(original.Desired) {
-			if in.Paused {
+			if in.holdsBack() {
 				return dropped(in)
 			}
-			return started(in, step, ActionSurge)
+			return act(in, step, ActionSurge)
 		}
 		step.ActionTaken = true
 		if d, ready := awaitReplacement(in, step); !ready {
 			return d
 		}
 		step.Message = fmt.Sprintf("replacement %s is healthy; removing %s", step.ReplacementInstanceID, step.InstanceID)
-		return started(in, step, ActionTerminateWithDecrement)
+		return act(in, step, ActionTerminateWithDecrement)
 	}
 	if group.Max > int64(original.Max) {
 		step.Message = fmt.Sprintf("putting the max size of %s back to %d", step.Group, original.Max)
-		return started(in, step, ActionRestoreCapacity)
+		return act(in, step, ActionRestoreCapacity)
 	}
-	return done(in, step)
+	return replaced(in, step)
 }
 
 // awaitReplacement waits for the step's replacement node to be healthy for stableFor. It returns the
-// waiting decision, or ready.
+// waiting decision, or ready. A replacement that is InService but whose cache does not answer is Blocked,
+// so that kubectl shows something is wrong; one still booting or syncing is simply waited for.
 func awaitReplacement(in Input, step *v1.StepStatus) (Decision, bool) {
 	replacement, found := replacementFor(in.Cluster, step)
 	if !found {
@@ -290,11 +367,18 @@ func awaitReplacement(in Input, step *v1.StepStatus) (Decision, bool) {
 	step.ReplacementInstanceID = replacement.InstanceID
 	if !replacement.Healthy() {
 		step.HealthySince = nil
-		step.Message = fmt.Sprintf("waiting for replacement %s to be healthy: %s", replacement.InstanceID, firstProblem(replacement))
-		return started(in, step, ActionNone), false
+		problem := firstProblem(replacement)
+		step.Message = fmt.Sprintf("waiting for replacement %s to be healthy: %s", replacement.InstanceID, rollout.GateMessage(problem))
+		d := started(in, step, ActionNone)
+		if replacement.InService() && !problem.OK && unreachable(problem) {
+			d.Phase, d.Reason = v1.PhaseBlocked, v1.ReasonReplacementUnhealthy
+			d.Message = fmt.Sprintf("replacement %s is InService but %s; waiting for it (the step fails at %s)",
+				replacement.InstanceID, rollout.GateMessage(problem), step.StartedAt.Add(in.Spec.Health.NodeTimeoutOrDefault()).UTC().Format(time.RFC3339))
+		}
+		return d, false
 	}
 	if step.HealthySince == nil {
-		step.HealthySince = ptrTime(in.Now)
+		step.HealthySince = &metav1.Time{Time: in.Now}
 	}
 	stableFor := in.Spec.Health.StableForOrDefault()
 	if held := in.Now.Sub(step.HealthySince.Time); held < stableFor {
@@ -306,23 +390,29 @@ func awaitReplacement(in Input, step *v1.StepStatus) (Decision, bool) {
 	return Decision{}, true
 }
 
-// replacementFor finds the node launched for the step: a serving node of the step's group that was not
-// there when the step started. Launch times are compared only with each other, so the controller's clock
-// does not matter.
-func replacementFor(c *observation.Cluster, step *v1.StepStatus) (observation.Node, bool) {
+// unreachable says whether a gate failed because the node's cache does not answer at all (rather than
+// being busy loading, syncing or warming up).
+func unreachable(r health.Result) bool {
+	return r.Gate == health.GateRedisReachable || (r.Gate == health.GateHTTPStatus && (r.Reason == "Unreachable" || r.Reason == "NotOK" || r.Reason == "Unhealthy"))
+}
+
+// replacementFor finds the node launched for the step: a serving node of the step's group launched after
+// the newest instance the group had when the step started. Launch times are compared only with each other
+// (both are AWS's), so the controller's clock does not matter.
+func replacementFor(c *asgobservation.Cluster, step *v1.StepStatus) (asgobservation.Node, bool) {
 	if step.ReplacementInstanceID != "" {
 		if n, ok := c.Node(step.ReplacementInstanceID); ok && !n.Leaving() {
 			return n, true
 		}
 	}
-	known := map[string]bool{step.InstanceID: true}
-	for _, id := range step.GroupInstances {
-		known[id] = true
+	var after time.Time
+	if step.ASG != nil && step.ASG.LaunchedAfter != nil {
+		after = step.ASG.LaunchedAfter.Time
 	}
-	var best observation.Node
+	var best asgobservation.Node
 	found := false
 	for _, n := range c.GroupNodes(step.Group) {
-		if known[n.InstanceID] {
+		if n.InstanceID == step.InstanceID || !n.LaunchedAt.After(after) {
 			continue
 		}
 		if !found || n.LaunchedAt.After(best.LaunchedAt) {
@@ -332,11 +422,9 @@ func replacementFor(c *observation.Cluster, step *v1.StepStatus) (observation.No
 	return best, found
 }
 
-func firstProblem(n observation.Node) string {
-	for _, g := range n.Gates {
-		if !g.OK {
-			return gateMessage(g)
-		}
+func firstProblem(n asgobservation.Node) health.Result {
+	if r, failed := health.FirstFailure(n.Gates); failed {
+		return r
 	}
-	return "not InService"
+	return health.Result{Gate: health.GateInService, InstanceID: n.InstanceID, Message: "not InService"}
 }

@@ -14,9 +14,10 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package planner decides the next step of a self-managed cluster's rollout. It is pure: given the spec,
-// the observed cluster, the in-flight step and the time, it returns one decision, without I/O.
-package planner
+// Package asgplanner decides the next step of a rollout of a self-managed cache cluster run by Auto Scaling
+// groups. It is pure: given the spec, the observed cluster, the in-flight step, how long the gates have held
+// and the time, it returns one decision, without I/O.
+package asgplanner
 
 import (
 	"fmt"
@@ -24,9 +25,11 @@ import (
 	"strings"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
-	"github.com/cache-remediator/cache-remediator/controllers/health"
-	"github.com/cache-remediator/cache-remediator/controllers/observation"
+	"github.com/cache-remediator/cache-remediator/controllers/asgobservation"
+	"github.com/cache-remediator/cache-remediator/controllers/rollout"
 )
 
 // Action is the one mutating thing the engine does for a decision.
@@ -36,9 +39,10 @@ const (
 	// ActionNone: nothing to do but wait.
 	ActionNone Action = ""
 	// ActionPrepareLaunchTemplate: create the goal's launch template version (or launch configuration) and
-	// point every group at it.
+	// point every group that does not launch the goal at it.
 	ActionPrepareLaunchTemplate Action = "PrepareLaunchTemplate"
-	// ActionHandOff: move the Redis primary role off the step's node.
+	// ActionHandOff: move the Redis primary role off the step's node to step.handOffTo, or re-point the
+	// replicas that still follow the old primary.
 	ActionHandOff Action = "HandOffPrimary"
 	// ActionTerminate: terminate the step's node without decrementing capacity.
 	ActionTerminate Action = "TerminateNode"
@@ -51,56 +55,44 @@ const (
 	// ActionRemoveSurgedNode: terminate a failed surge's extra node (step.replacementInstanceId) and shrink
 	// the group back by one.
 	ActionRemoveSurgedNode Action = "RemoveSurgedNode"
-	// ActionRestoreDesired: put the group's desired capacity back to step.originalCapacity when a failed
-	// surge's extra node never launched; the group has no node more than that, so nothing is terminated.
+	// ActionRestoreDesired: put the group's desired capacity back to the original when a failed surge's
+	// extra node never launched; the group has no node more than that, so nothing is terminated.
 	ActionRestoreDesired Action = "RestoreDesiredCapacity"
-	// ActionCleanup: delete launch template versions and launch configurations the rollout no longer needs
-	// and make the version in use the template's default.
+	// ActionCleanup: delete launch template versions and launch configurations the rollout no longer needs.
 	ActionCleanup Action = "Cleanup"
 )
 
-// Timings are how long the controller waits before looking again.
-type Timings struct {
-	// Transition: while a node boots, syncs or hands off.
-	Transition time.Duration
-	// Blocked: while a gate does not hold.
-	Blocked time.Duration
-	// Idle: when there is nothing to do.
-	Idle time.Duration
-}
-
-// DefaultTimings suit real AWS: launches take minutes.
-var DefaultTimings = Timings{Transition: 10 * time.Second, Blocked: 30 * time.Second, Idle: 20 * time.Minute}
+// MaxHandOffAttempts bounds how often a hand-off Redis aborted is issued again before the step fails.
+const MaxHandOffAttempts = 5
 
 // Input is everything a decision depends on.
 type Input struct {
 	Spec       v1.RemediationPolicySpec
 	Generation int64
-	// Goal is spec.desired. The planner moves toward it, or back to LastGood when it failed and the spec
-	// asks for rollback.
-	Goal    v1.ImageAndType
-	Cluster *observation.Cluster
+	Cluster    *asgobservation.Cluster
 	// Step is the in-flight step from status, nil when none.
 	Step *v1.StepStatus
-	// FailedTarget is status.failedTarget.
+	// FailedTarget, LastGood and Record are status.failedTarget, status.lastGood and status.rollout.
 	FailedTarget *v1.FailedTarget
-	// LastGood is status.lastGood: the AMI and type a rollback returns to.
-	LastGood *v1.ImageAndType
-	// Record is status.rollout: the milestones (canary baked, cleaned up) of the rollout toward a goal.
-	Record *v1.RolloutRecord
-	// HeldSince says since when a gate that holds now has held (key: GateKey); absent means just now.
-	HeldSince map[string]time.Time
-	Paused    bool
-	PausedBy  string
-	Now       time.Time
-	Timings   Timings
+	LastGood     *v1.ImageAndType
+	Record       *v1.RolloutRecord
+	// CleanupDue is status.asg.cleanupDue: this policy created launch template versions or launch
+	// configurations that a finished rollout cleans up.
+	CleanupDue bool
+	// Gates is how long the gates have held.
+	Gates    rollout.GateState
+	Paused   bool
+	PausedBy string
+	// Stopping: the policy is being deleted. The in-flight replacement is watched to its end; nothing new
+	// starts, and a step that can stop anywhere (prepare, bake, cleanup) is dropped.
+	Stopping bool
+	Now      time.Time
+	Timings  rollout.Timings
 
-	// purpose is where planNext is going: toward Goal (Rollout) or back to LastGood (Rollback).
+	// goal and purpose are where the plan is going: spec.desired, or lastGood while rolling back.
+	goal    v1.ImageAndType
 	purpose v1.StepPurpose
 }
-
-// GateKey identifies a gate result across reconciles.
-func GateKey(gate, instanceID string) string { return gate + "/" + instanceID }
 
 // Decision is what to do now.
 type Decision struct {
@@ -108,132 +100,128 @@ type Decision struct {
 	// Step is the in-flight step after this decision (nil when none). When it differs from the input's, the
 	// engine records it before acting, so a restarted controller resumes it.
 	Step *v1.StepStatus
-	// Completed is the step this decision finished successfully, if any.
+	// Completed is the step this decision finished successfully, its Message saying what it did.
 	Completed *v1.StepStatus
 	Phase     v1.Phase
 	// Reason and Message explain the phase (a condition reason and a sentence).
 	Reason  string
 	Message string
-	// FailedTarget is set when the rollout (or its rollback) failed now: the engine records it, so that the
-	// failed goal is not retried until the spec changes or the retry annotation is set.
+	// Degraded: the spec asks for something the cluster cannot do; nothing moves until it changes.
+	Degraded bool
+	// FailedTarget is set when the rollout (or its rollback) failed now.
 	FailedTarget *v1.FailedTarget
-	// Record is the rollout record after this decision, when it changed (canary baked, cleaned up).
-	Record       *v1.RolloutRecord
+	// Record is the rollout record after this decision, when it changed (the canary baked).
+	Record *v1.RolloutRecord
+	// CleanedUp: the cleanup step finished; nothing is due any more.
+	CleanedUp    bool
 	RequeueAfter time.Duration
 }
 
 // Plan decides the next step.
 func Plan(in Input) Decision {
-	if in.Timings == (Timings{}) {
-		in.Timings = DefaultTimings
-	}
+	in.Timings = in.Timings.OrDefault()
 	if in.Step != nil {
 		return planInFlight(in)
 	}
-	if halted := retarget(&in); halted != nil {
-		return *halted
+	dir := rollout.Retarget(in.Spec, in.Generation, in.FailedTarget, in.LastGood)
+	if dir.Halted != nil {
+		return Decision{Phase: dir.Halted.Phase, Reason: dir.Halted.Reason, Message: dir.Halted.Message, RequeueAfter: in.Timings.Idle}
 	}
-	if in.Paused {
+	in.goal, in.purpose = dir.Goal, dir.Purpose
+	if in.Paused || in.Stopping {
 		return Decision{Phase: v1.PhasePaused, Reason: in.PausedBy, Message: "paused: no new step starts", RequeueAfter: in.Timings.Idle}
 	}
 	return planNext(in)
 }
 
-// retarget points the plan at spec.desired, or at lastGood when spec.desired failed at this generation and
-// the spec asks for rollback. A failed goal without rollback (or whose rollback failed too) halts: it is
-// not retried until the spec changes or the retry annotation is set.
-func retarget(in *Input) *Decision {
-	in.purpose = v1.PurposeRollout
-	f := in.FailedTarget
-	if f == nil || f.Goal != in.Goal || f.Generation != in.Generation {
-		return nil
-	}
-	if !f.RollbackFailed && in.Spec.Strategy.RollbackOnFailure && in.LastGood != nil && *in.LastGood != in.Goal {
-		in.Goal, in.purpose = *in.LastGood, v1.PurposeRollback
-		return nil
-	}
-	what := "failed"
-	if f.RollbackFailed {
-		what = "failed and so did the rollback to the last good AMI and type"
-	}
-	return &Decision{Phase: v1.PhaseFailed, Reason: f.Reason, RequeueAfter: in.Timings.Idle,
-		Message: fmt.Sprintf("%s %s: %s; change the spec or set the %s annotation to try again", in.Goal, what, f.Message, v1.AnnotationRetry)}
-}
-
-// moving is the phase and reason of a step toward the purpose's goal.
-func moving(purpose v1.StepPurpose) (v1.Phase, string) {
-	if purpose == v1.PurposeRollback {
-		return v1.PhaseRollingBack, v1.ReasonRollingBack
-	}
-	return v1.PhaseProgressing, v1.ReasonRollingOut
-}
-
-// started is the decision that starts (or keeps acting on) a step.
-func started(in Input, step *v1.StepStatus, action Action) Decision {
-	phase, reason := moving(step.Purpose)
-	d := Decision{Action: action, Step: step, Phase: phase, Reason: reason, Message: step.Message, RequeueAfter: in.Timings.Transition}
-	if action.completesAtOnce() {
-		d.RequeueAfter = in.Timings.Transition / 10
-	}
-	return d
-}
-
-// completesAtOnce says whether the action's effect is there as soon as AWS answers (a launch template
-// version, a group's settings, deleted versions): the step is looked at again right away instead of after
-// a polling interval, which a node's launch needs but these do not. Looking early costs no extra call.
-func (a Action) completesAtOnce() bool {
-	return a == ActionPrepareLaunchTemplate || a == ActionCleanup || a == ActionRestoreCapacity
-}
-
-// planNext starts the next step when no step is in flight, in this order: point the groups at the goal,
-// check every gate, clean up once every node runs the goal, bake the canary, hand off an outdated
-// primary, replace the next outdated node.
+// planNext starts the next step when no step is in flight, in this order: refuse an empty cluster or a
+// canary the cluster cannot have; check every gate; once every node runs the goal, point the groups at it
+// if they launch something else, clean up what the rollout created, and report; bake the canary; point the
+// groups at the goal right before the first replacement; hand off an outdated primary; replace the next
+// outdated node. Nothing is mutated before the gates hold and a replacement can start.
 func planNext(in Input) Decision {
 	c := in.Cluster
-	if groups := c.GroupsNotLaunching(in.Goal); len(groups) > 0 {
-		step := newStep(in, v1.StepPrepareLaunchTemplate, observation.Node{})
-		step.Message = "pointing " + groupNames(groups) + " at a launch template version with " + in.Goal.String()
-		return started(in, step, ActionPrepareLaunchTemplate)
+	serving := c.Serving()
+	if len(serving) == 0 {
+		return Decision{Phase: v1.PhaseBlocked, Reason: v1.ReasonNoNodes, RequeueAfter: in.Timings.Blocked,
+			Message: fmt.Sprintf("the groups (%s) have no instances: there is nothing to remediate, and nothing to compare a new node with; scale the groups up first", groupNames(c.Groups))}
 	}
-	outdated := c.Outdated(in.Goal)
-	if blocked, ok := preflight(in, outdated); !ok {
-		phase, reason := moving(in.purpose)
-		if blocked.Reason == "HoldingForStableFor" {
-			return Decision{Phase: phase, Reason: reason, Message: blocked.Message, RequeueAfter: in.Timings.Transition}
-		}
-		return Decision{Phase: v1.PhaseBlocked, Reason: v1.ReasonGateBlocked, Message: blocked.Message, RequeueAfter: in.Timings.Blocked}
+	outdated := c.Outdated(in.goal)
+	if problem := canaryProblem(in, len(serving), len(outdated)); problem != "" {
+		return Decision{Phase: v1.PhaseBlocked, Reason: v1.ReasonInvalidSpec, Message: problem, Degraded: true, RequeueAfter: in.Timings.Blocked}
+	}
+	if d, ok := preflight(in, outdated); !ok {
+		return d
 	}
 	if len(outdated) == 0 {
-		return planArrived(in)
+		if groups := c.GroupsNotLaunching(in.goal); len(groups) > 0 {
+			return prepare(in, groups)
+		}
+		return planArrived(in, len(serving))
 	}
 	if canaryDue(in, len(outdated)) {
-		step := newStep(in, v1.StepBake, observation.Node{})
-		step.Message = fmt.Sprintf("baking the canary (%d node(s) on %s) for %s; every gate must keep holding", c.Updated(in.Goal), in.Goal, in.Spec.Strategy.Canary.BakeTimeOrDefault())
+		step := newStep(in, v1.StepBake, asgobservation.Node{})
+		step.Message = fmt.Sprintf("baking the canary (%d node(s) on %s) for %s; every gate must keep holding", c.Updated(in.goal), in.goal, in.Spec.Strategy.Canary.BakeTimeOrDefault())
 		d := started(in, step, ActionNone)
 		d.RequeueAfter = min(in.Timings.Transition, in.Spec.Strategy.Canary.BakeTimeOrDefault())
 		return d
 	}
+	if groups := c.GroupsNotLaunching(in.goal); len(groups) > 0 {
+		return prepare(in, groups)
+	}
 	next := NextNode(in.Spec, c, outdated)
 	if next.Role() == v1.RolePrimary {
-		target, ok := handOffTarget(c, next.InstanceID)
-		if !ok {
-			return Decision{Phase: v1.PhaseBlocked, Reason: v1.ReasonGateBlocked, RequeueAfter: in.Timings.Blocked,
-				Message: fmt.Sprintf("primary %s is outdated but no healthy replica can take over its role", next.InstanceID)}
-		}
-		step := newStep(in, v1.StepHandOffPrimary, next)
-		step.Message = fmt.Sprintf("moving the Redis primary role from %s to %s, the most caught-up healthy replica", next.InstanceID, target.InstanceID)
-		return started(in, step, ActionHandOff)
+		return handOff(in, next)
 	}
 	return replace(in, next, fmt.Sprintf("%s, %s", next.Zone, next.Role()))
 }
 
+// canaryProblem says why the canary the spec asks for cannot be had on this cluster; a canary is never
+// skipped silently. Only a rollout whose canary has not baked yet has one.
+func canaryProblem(in Input, serving, outdated int) string {
+	canary := in.Spec.Strategy.Canary.NodesOrDefault()
+	if in.purpose != v1.PurposeRollout || canary == 0 || outdated == 0 || rollout.CanaryDone(in.Record, in.goal) {
+		return ""
+	}
+	if int(canary) >= serving {
+		return fmt.Sprintf("strategy.canary.nodes is %d but the cluster has %d nodes: a canary must leave at least one node on the old AMI and type; lower it, or set it to 0 to roll without a canary",
+			canary, serving)
+	}
+	zones := in.Cluster.Zones()
+	if z := in.Spec.Target.AutoScalingGroups.CanaryZone; z != "" && !contains(zones, z) {
+		return fmt.Sprintf("target.autoScalingGroups.canaryZone %s is not a zone of the groups (%s)", z, strings.Join(zones, ", "))
+	}
+	return ""
+}
+
+// prepare starts pointing the groups that do not launch the goal at a launch template version (or launch
+// configuration) that does.
+func prepare(in Input, groups []asgobservation.Group) Decision {
+	step := newStep(in, v1.StepPrepareLaunchTemplate, asgobservation.Node{})
+	step.Message = "pointing " + groupNames(groups) + " at a launch template version with " + in.goal.String()
+	return started(in, step, ActionPrepareLaunchTemplate)
+}
+
+// handOff starts moving the primary role from an outdated primary to the most caught-up healthy replica.
+func handOff(in Input, primary asgobservation.Node) Decision {
+	target, ok := HandOffTarget(in.Cluster, primary.InstanceID)
+	if !ok {
+		return Decision{Phase: v1.PhaseBlocked, Reason: v1.ReasonGateBlocked, RequeueAfter: in.Timings.Blocked,
+			Message: fmt.Sprintf("primary %s is outdated but no healthy replica can take over its role", primary.InstanceID)}
+	}
+	step := newStep(in, v1.StepHandOffPrimary, primary)
+	step.HandOffTo = target.InstanceID
+	step.Message = fmt.Sprintf("moving the Redis primary role from %s to %s, the most caught-up healthy replica", primary.InstanceID, target.InstanceID)
+	return started(in, step, ActionHandOff)
+}
+
 // replace starts replacing a node the way strategy.replacement says: terminate first (the group launches
 // the replacement), or surge (launch first, terminate after).
-func replace(in Input, n observation.Node, about string) Decision {
+func replace(in Input, n asgobservation.Node, about string) Decision {
 	if in.Spec.Strategy.ReplacementOrDefault() == v1.SurgeFirst {
 		step := newStep(in, v1.StepSurgeNode, n)
 		if g, ok := in.Cluster.Group(n.Group); ok {
-			step.OriginalCapacity = &v1.GroupCapacity{Desired: int32(g.Desired), Max: int32(g.Max)}
+			step.ASG.OriginalCapacity = &v1.GroupCapacity{Desired: int32(g.Desired), Max: int32(g.Max)}
 		}
 		step.Message = fmt.Sprintf("launching a node in %s before removing %s (%s)", n.Group, n.InstanceID, about)
 		return started(in, step, ActionSurge)
@@ -243,21 +231,26 @@ func replace(in Input, n observation.Node, about string) Decision {
 	return started(in, step, ActionTerminate)
 }
 
-// planArrived is the decision once every node runs the goal and every gate holds: clean up once, then
-// report success (or, after a rollback, that the cluster is back on lastGood).
-func planArrived(in Input) Decision {
-	if r := in.Record; r == nil || r.Goal != in.Goal || r.CleanedUpAt == nil {
-		step := newStep(in, v1.StepCleanup, observation.Node{})
+// planArrived is the decision once every node runs the goal, the groups launch it and every gate holds:
+// clean up what the rollout created, if anything, then report success (or, after a rollback, that the
+// cluster is back on lastGood). A goal the cluster already met makes no mutation.
+func planArrived(in Input, serving int) Decision {
+	if in.CleanupDue {
+		step := newStep(in, v1.StepCleanup, asgobservation.Node{})
 		step.Message = "deleting launch template versions and launch configurations the rollout no longer needs"
 		return started(in, step, ActionCleanup)
 	}
-	if in.purpose == v1.PurposeRollback {
-		return Decision{Phase: v1.PhaseRolledBack, Reason: v1.ReasonRolledBack, RequeueAfter: in.Timings.Idle,
-			Message: fmt.Sprintf("every node is back on %s after %s failed (%s); change the spec or set the %s annotation to try again",
-				in.Goal, in.FailedTarget.Goal, in.FailedTarget.Reason, v1.AnnotationRetry)}
+	phase, reason, message := arrival(in, serving)
+	return Decision{Phase: phase, Reason: reason, Message: message, RequeueAfter: in.Timings.Idle}
+}
+
+// arrival is the phase, reason and message of a cluster that runs the plan's goal.
+func arrival(in Input, serving int) (v1.Phase, string, string) {
+	if in.purpose == v1.PurposeRollback && in.FailedTarget != nil {
+		return v1.PhaseRolledBack, v1.ReasonRolledBack, fmt.Sprintf("every node is back on %s after %s failed (%s); change the spec or set the %s annotation to try again",
+			in.goal, in.FailedTarget.Goal, in.FailedTarget.Reason, v1.AnnotationRetry)
 	}
-	return Decision{Phase: v1.PhaseSucceeded, Reason: v1.ReasonUpToDate, RequeueAfter: in.Timings.Idle,
-		Message: fmt.Sprintf("all %d nodes run %s and are healthy", len(in.Cluster.Nodes), in.Goal)}
+	return v1.PhaseSucceeded, v1.ReasonUpToDate, fmt.Sprintf("all %d nodes run %s and are healthy", serving, in.goal)
 }
 
 // canaryDue says whether the canary has been replaced and must bake before the rest of the cluster is
@@ -265,79 +258,54 @@ func planArrived(in Input) Decision {
 // the canary asks for.
 func canaryDue(in Input, outdated int) bool {
 	canary := int(in.Spec.Strategy.Canary.NodesOrDefault())
-	if in.purpose != v1.PurposeRollout || canary == 0 || outdated == 0 {
+	if in.purpose != v1.PurposeRollout || canary == 0 || outdated == 0 || rollout.CanaryDone(in.Record, in.goal) {
 		return false
 	}
-	if r := in.Record; r != nil && r.Goal == in.Goal && r.CanaryBakedAt != nil {
-		return false
-	}
-	return in.Cluster.Updated(in.Goal) >= canary
+	return in.Cluster.Updated(in.goal) >= canary
 }
 
-func newStep(in Input, t v1.StepType, n observation.Node) *v1.StepStatus {
-	step := &v1.StepStatus{Type: t, Purpose: in.purpose, Goal: in.Goal, InstanceID: n.InstanceID, Group: n.Group, Zone: n.Zone,
-		StartedAt: metav1Time(in.Now)}
-	if step.Purpose == "" {
-		step.Purpose = v1.PurposeRollout
-	}
-	for _, m := range in.Cluster.Nodes {
-		if n.Group != "" && m.Group == n.Group {
-			step.GroupInstances = append(step.GroupInstances, m.InstanceID)
+func newStep(in Input, t v1.StepType, n asgobservation.Node) *v1.StepStatus {
+	step := &v1.StepStatus{Type: t, Purpose: in.purpose, Goal: in.goal, InstanceID: n.InstanceID, Group: n.Group, Zone: n.Zone,
+		StartedAt: metav1.NewTime(in.Now)}
+	if n.Group != "" {
+		step.ASG = &v1.ASGStepStatus{}
+		if newest := in.Cluster.NewestLaunch(n.Group); !newest.IsZero() {
+			step.ASG.LaunchedAfter = &metav1.Time{Time: newest}
 		}
 	}
 	return step
 }
 
-// preflight holds when the cluster's capacity is complete and every gate of every serving node has held
-// for stableFor. It returns the first gate that does not. Outdated nodes that a failed rollout left behind
-// are exempt: they are what the next step replaces, and a broken canary must block neither its rollback
-// nor a new goal the user sets to get out of a failed one. While rolling back every outdated node is such
-// a node; otherwise only those running status.failedTarget's AMI and type.
-func preflight(in Input, outdated []observation.Node) (health.Result, bool) {
-	stableFor := in.Spec.Health.StableForOrDefault()
+// preflight holds when every gate of every serving node, and every cluster gate, has held for stableFor.
+// Outdated nodes that a failed rollout left behind are exempt: they are what the next step replaces, and a
+// broken canary must block neither its rollback nor a new goal the user sets to get out of a failed one.
+// While rolling back every outdated node is such a node; otherwise only those running failedTarget's AMI
+// and type. When it does not hold, the decision says why: a gate that fails blocks; a gate that holds but
+// not for long enough is waited for, until the moment it can hold.
+func preflight(in Input, outdated []asgobservation.Node) (Decision, bool) {
 	exempt := map[string]bool{}
 	for _, n := range outdated {
 		if in.purpose == v1.PurposeRollback || (in.FailedTarget != nil && n.Runs(in.FailedTarget.Goal)) {
 			exempt[n.InstanceID] = true
 		}
 	}
-	var gates []health.Result
-	for _, r := range in.Cluster.AllGates() {
-		if !exempt[r.InstanceID] {
-			gates = append(gates, r)
-		}
+	stableFor := in.Spec.Health.StableForOrDefault()
+	blocked, ok := in.Gates.Stable(in.Now, stableFor, func(id string) bool { return exempt[id] })
+	if ok {
+		return Decision{}, true
 	}
-	if r, failed := health.FirstFailure(gates); failed {
-		return health.Result{Gate: r.Gate, InstanceID: r.InstanceID, Reason: r.Reason, Message: gateMessage(r)}, false
+	if blocked.Reason == rollout.ReasonHoldingForStableFor {
+		phase, reason := rollout.Moving(in.purpose)
+		wait := in.Gates.StableAt(stableFor).Sub(in.Now)
+		return Decision{Phase: phase, Reason: reason, Message: blocked.Message, RequeueAfter: max(min(in.Timings.Transition, wait), in.Timings.Transition/10)}, false
 	}
-	for _, r := range gates {
-		since, ok := in.HeldSince[GateKey(r.Gate, r.InstanceID)]
-		if !ok {
-			since = in.Now
-		}
-		if held := in.Now.Sub(since); held < stableFor {
-			return health.Result{Gate: r.Gate, InstanceID: r.InstanceID, Reason: "HoldingForStableFor",
-				Message: fmt.Sprintf("waiting for every gate to hold for %s (%s on %s has held for %s)", stableFor, r.Gate, orCluster(r.InstanceID), held.Round(time.Second))}, false
-		}
-	}
-	return health.Result{}, true
-}
-
-func gateMessage(r health.Result) string {
-	return fmt.Sprintf("%s on %s: %s", r.Gate, orCluster(r.InstanceID), r.Message)
-}
-
-func orCluster(id string) string {
-	if id == "" {
-		return "the cluster"
-	}
-	return id
+	return Decision{Phase: v1.PhaseBlocked, Reason: v1.ReasonGateBlocked, Message: blocked.Message, RequeueAfter: in.Timings.Blocked}, false
 }
 
 // NextNode picks the next outdated node: the primary goes last of all; before it, unhealthy nodes first
-// (only a node on a failed goal gets here unhealthy: the broken canary), then the canary zone, then group by group in
-// spec order, then the oldest.
-func NextNode(spec v1.RemediationPolicySpec, c *observation.Cluster, outdated []observation.Node) observation.Node {
+// (only a node on a failed goal gets here unhealthy: the broken canary), then the canary zone, then group by
+// group in spec order, then the oldest.
+func NextNode(spec v1.RemediationPolicySpec, c *asgobservation.Cluster, outdated []asgobservation.Node) asgobservation.Node {
 	canaryZone := spec.Target.AutoScalingGroups.CanaryZone
 	position := map[string]int{}
 	for _, g := range c.Groups {
@@ -346,7 +314,7 @@ func NextNode(spec v1.RemediationPolicySpec, c *observation.Cluster, outdated []
 			canaryZone = g.Zones[0]
 		}
 	}
-	nodes := append([]observation.Node(nil), outdated...)
+	nodes := append([]asgobservation.Node(nil), outdated...)
 	sort.SliceStable(nodes, func(i, j int) bool {
 		a, b := nodes[i], nodes[j]
 		if pa, pb := a.Role() == v1.RolePrimary, b.Role() == v1.RolePrimary; pa != pb {
@@ -369,9 +337,9 @@ func NextNode(spec v1.RemediationPolicySpec, c *observation.Cluster, outdated []
 	return nodes[0]
 }
 
-// handOffTarget is the most caught-up healthy replica, which the primary role moves to.
-func handOffTarget(c *observation.Cluster, primaryID string) (observation.Node, bool) {
-	var best observation.Node
+// HandOffTarget is the most caught-up healthy replica other than primaryID, which the primary role moves to.
+func HandOffTarget(c *asgobservation.Cluster, primaryID string) (asgobservation.Node, bool) {
+	var best asgobservation.Node
 	found := false
 	for _, n := range c.Nodes {
 		if n.InstanceID == primaryID || n.Role() != v1.RoleReplica || !n.Healthy() {
@@ -384,15 +352,19 @@ func handOffTarget(c *observation.Cluster, primaryID string) (observation.Node, 
 	return best, found
 }
 
-// HandOffTarget is exported for the engine, which performs the hand-off the planner decided.
-func HandOffTarget(c *observation.Cluster, primaryID string) (observation.Node, bool) {
-	return handOffTarget(c, primaryID)
-}
-
-func groupNames(groups []observation.Group) string {
+func groupNames(groups []asgobservation.Group) string {
 	names := make([]string, len(groups))
 	for i, g := range groups {
 		names[i] = g.Name
 	}
 	return strings.Join(names, ", ")
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
 }

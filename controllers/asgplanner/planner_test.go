@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package planner_test
+package asgplanner_test
 
 import (
 	"errors"
@@ -25,9 +25,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
+	"github.com/cache-remediator/cache-remediator/controllers/asgobservation"
+	planner "github.com/cache-remediator/cache-remediator/controllers/asgplanner"
 	"github.com/cache-remediator/cache-remediator/controllers/health"
-	"github.com/cache-remediator/cache-remediator/controllers/observation"
-	"github.com/cache-remediator/cache-remediator/controllers/planner"
+	"github.com/cache-remediator/cache-remediator/controllers/rollout"
 )
 
 var (
@@ -36,16 +37,20 @@ var (
 	newGoal = v1.ImageAndType{ImageID: "ami-0000000b", InstanceType: "r6g.xlarge"}
 )
 
-// node builds an InService, healthy Redis node running img in group g (zone = g's letter).
-func node(id, g string, img v1.ImageAndType, primary bool) observation.Node {
+// node builds an InService, healthy Redis node running img in group g (zone = g's letter). Nodes on the old
+// goal were launched an hour ago, nodes on another goal ten minutes ago (they replaced old ones).
+func node(id, g string, img v1.ImageAndType, primary bool) asgobservation.Node {
 	info := health.RedisInfo{Role: "slave", MasterHost: "127.0.0.1", MasterLinkUp: true, ReplOffset: 100}
 	ip := "127.0.0.2"
 	if primary {
 		info, ip = health.RedisInfo{Role: "master", ReplOffset: 100}, "127.0.0.1"
 	}
-	n := observation.Node{InstanceID: id, Group: g, Zone: "us-east-1" + g[len(g)-1:], PrivateIP: ip, ImageID: img.ImageID,
+	n := asgobservation.Node{InstanceID: id, Group: g, Zone: "us-east-1" + g[len(g)-1:], PrivateIP: ip, ImageID: img.ImageID,
 		InstanceType: img.InstanceType, LifecycleState: "InService", EC2Status: "ok", LaunchedAt: now.Add(-time.Hour), Redis: &info}
-	n.Gates = observation.NodeGates(n, redisHealth(), 100)
+	if img != oldGoal {
+		n.LaunchedAt = now.Add(-10 * time.Minute)
+	}
+	n.Gates = asgobservation.NodeGates(n, redisHealth(), 100)
 	return n
 }
 
@@ -62,36 +67,51 @@ func spec() v1.RemediationPolicySpec {
 }
 
 // cluster builds a 3-group cluster (primary in c-a) whose groups launch launches.
-func cluster(launches v1.ImageAndType, nodes ...observation.Node) *observation.Cluster {
-	c := &observation.Cluster{Now: now, Nodes: nodes}
+func cluster(launches v1.ImageAndType, nodes ...asgobservation.Node) *asgobservation.Cluster {
+	c := &asgobservation.Cluster{Now: now, Nodes: nodes}
 	for i, name := range []string{"c-a", "c-b", "c-c"} {
-		c.Groups = append(c.Groups, observation.Group{Name: name, Zones: []string{"us-east-1" + name[2:]}, Desired: 1, Max: 2, Position: i,
-			Launch: observation.LaunchSource{TemplateID: "lt-1", Version: "7", ImageID: launches.ImageID, InstanceType: launches.InstanceType}})
+		c.Groups = append(c.Groups, asgobservation.Group{Name: name, Zones: []string{"us-east-1" + name[2:]}, Desired: 1, Max: 2, Position: i,
+			Launch: asgobservation.LaunchSource{TemplateID: "lt-1", Version: "7", ImageID: launches.ImageID, InstanceType: launches.InstanceType}})
 	}
 	c.ClusterGates = []health.Result{{Gate: health.GateCapacity, OK: true}, {Gate: health.GateSinglePrimary, OK: true}}
 	return c
 }
 
-func allOld() []observation.Node {
-	return []observation.Node{node("i-a", "c-a", oldGoal, true), node("i-b", "c-b", oldGoal, false), node("i-c", "c-c", oldGoal, false)}
+func allOld() []asgobservation.Node {
+	return []asgobservation.Node{node("i-a", "c-a", oldGoal, true), node("i-b", "c-b", oldGoal, false), node("i-c", "c-c", oldGoal, false)}
 }
 
-// held says every gate of the cluster has held for an hour.
-func held(c *observation.Cluster) map[string]time.Time {
-	out := map[string]time.Time{}
-	for _, r := range c.AllGates() {
-		out[planner.GateKey(r.Gate, r.InstanceID)] = now.Add(-time.Hour)
+// held is the gate memory of a cluster whose every node and cluster gate held since d ago.
+func held(c *asgobservation.Cluster, d time.Duration) rollout.GateState {
+	since := metav1.NewTime(now.Add(-d))
+	var st v1.RemediationPolicyStatus
+	for _, n := range c.Nodes {
+		st.Nodes = append(st.Nodes, v1.NodeStatus{InstanceID: n.InstanceID, HealthySince: &since})
 	}
-	return out
+	for _, r := range c.ClusterGates {
+		st.Gates = append(st.Gates, v1.GateResult{Name: r.Gate, Status: metav1.ConditionTrue, Since: &since})
+	}
+	return rollout.RememberGates(st).Update(c.AllGates(), now)
 }
 
-func input(c *observation.Cluster) planner.Input {
-	return planner.Input{Spec: spec(), Generation: 1, Goal: newGoal, Cluster: c, HeldSince: held(c), Now: now}
+// input plans toward newGoal; the gates have held for an hour unless a case says otherwise (see TestPlan).
+func input(c *asgobservation.Cluster) planner.Input {
+	return planner.Input{Spec: spec(), Generation: 1, Cluster: c, Now: now}
 }
 
+// step is a step started at started on node id of group, toward newGoal; the group's newest instance then
+// was launched an hour ago.
 func step(t v1.StepType, id, group string, started time.Time) *v1.StepStatus {
-	return &v1.StepStatus{Type: t, Purpose: v1.PurposeRollout, Goal: newGoal, InstanceID: id, Group: group, StartedAt: metav1.NewTime(started),
-		GroupInstances: []string{id}}
+	s := &v1.StepStatus{Type: t, Purpose: v1.PurposeRollout, Goal: newGoal, InstanceID: id, Group: group, StartedAt: metav1.NewTime(started)}
+	if group != "" {
+		s.ASG = &v1.ASGStepStatus{LaunchedAfter: ptr(metav1.NewTime(now.Add(-time.Hour)))}
+	}
+	return s
+}
+
+// goal sets spec.desired.
+func goal(in *planner.Input, g v1.ImageAndType) {
+	in.Spec.Desired = v1.DesiredSpec{ImageID: g.ImageID, InstanceType: g.InstanceType}
 }
 
 func TestPlan(t *testing.T) {
@@ -103,26 +123,98 @@ func TestPlan(t *testing.T) {
 		{"when the groups still launch the old AMI, it prepares a launch template version first and looks again right after", func() planner.Input {
 			return input(cluster(oldGoal, allOld()...))
 		}, func(g Gomega, d planner.Decision) {
-			g.Expect(d.RequeueAfter).To(Equal(planner.DefaultTimings.Transition/10), "the version and the groups' settings are there as soon as AWS answers")
+			g.Expect(d.RequeueAfter).To(Equal(rollout.DefaultTimings.Transition/10), "the version and the groups' settings are there as soon as AWS answers")
 			g.Expect(d.Action).To(Equal(planner.ActionPrepareLaunchTemplate))
 			g.Expect(d.Step.Type).To(Equal(v1.StepPrepareLaunchTemplate))
 			g.Expect(d.Phase).To(Equal(v1.PhaseProgressing))
 		}},
-		{"when a group follows $Latest that already has the goal, it still pins a numbered version", func() planner.Input {
+		{"when a group follows $Latest that already launches the goal, it needs no new version and replaces at once", func() planner.Input {
 			c := cluster(newGoal, allOld()...)
 			c.Groups[1].Launch.Version = "$Latest"
 			return input(c)
 		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionTerminate))
+		}},
+		{"when only one group launches another AMI, it prepares that group alone", func() planner.Input {
+			c := cluster(newGoal, allOld()...)
+			c.Groups[1].Launch.ImageID = oldGoal.ImageID
+			return input(c)
+		}, func(g Gomega, d planner.Decision) {
 			g.Expect(d.Action).To(Equal(planner.ActionPrepareLaunchTemplate))
-			g.Expect(d.Message).To(ContainSubstring("c-b"))
+			g.Expect(d.Message).To(Equal("pointing c-b at a launch template version with " + newGoal.String()))
+		}},
+		{"when a gate fails, it prepares no launch template version: nothing is mutated before a replacement can start", func() planner.Input {
+			b := node("i-b", "c-b", oldGoal, false)
+			b.Redis.SyncInProgress = true
+			b.Gates = asgobservation.NodeGates(b, redisHealth(), 100)
+			return input(cluster(oldGoal, node("i-a", "c-a", oldGoal, true), b, node("i-c", "c-c", oldGoal, false)))
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Phase).To(Equal(v1.PhaseBlocked))
+		}},
+		{"when the gates have not held for stableFor, it prepares no launch template version yet", func() planner.Input {
+			in := input(cluster(oldGoal, allOld()...))
+			in.Gates = held(in.Cluster, 0)
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Step).To(BeNil())
+		}},
+		{"when the cluster has no instances, it blocks saying so and is never Succeeded", func() planner.Input {
+			return input(cluster(oldGoal))
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Phase).To(Equal(v1.PhaseBlocked))
+			g.Expect(d.Reason).To(Equal(v1.ReasonNoNodes))
+			g.Expect(d.Message).To(ContainSubstring("have no instances"))
+		}},
+		{"when every node already runs the goal and the groups launch it through $Default, it succeeds without any action", func() planner.Input {
+			c := cluster(newGoal, node("i-a", "c-a", newGoal, true), node("i-b", "c-b", newGoal, false), node("i-c", "c-c", newGoal, false))
+			for i := range c.Groups {
+				c.Groups[i].Launch.Version = "$Default"
+			}
+			return input(c)
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Step).To(BeNil())
+			g.Expect(d.Phase).To(Equal(v1.PhaseSucceeded))
+			g.Expect(d.Message).To(Equal("all 3 nodes run " + newGoal.String() + " and are healthy"))
+		}},
+		{"when every node runs the goal but a group would launch another AMI, it points the group at the goal", func() planner.Input {
+			c := cluster(newGoal, node("i-a", "c-a", newGoal, true), node("i-b", "c-b", newGoal, false), node("i-c", "c-c", newGoal, false))
+			c.Groups[2].Launch.ImageID = oldGoal.ImageID
+			return input(c)
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionPrepareLaunchTemplate))
+		}},
+		{"when the canary asks for as many nodes as the cluster has, it blocks with a reason rather than skip the canary", func() planner.Input {
+			in := input(cluster(newGoal, allOld()...))
+			in.Spec.Strategy.Canary.Nodes = ptr(int32(3))
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Phase).To(Equal(v1.PhaseBlocked))
+			g.Expect(d.Reason).To(Equal(v1.ReasonInvalidSpec))
+			g.Expect(d.Degraded).To(BeTrue())
+			g.Expect(d.Message).To(ContainSubstring("strategy.canary.nodes is 3 but the cluster has 3 nodes"))
+		}},
+		{"when canaryZone is not a zone of the groups, it blocks with a reason rather than skip the canary", func() planner.Input {
+			in := input(cluster(newGoal, allOld()...))
+			in.Spec.Strategy.Canary.Nodes = ptr(int32(1))
+			in.Spec.Target.AutoScalingGroups.CanaryZone = "us-east-1z"
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Reason).To(Equal(v1.ReasonInvalidSpec))
+			g.Expect(d.Message).To(ContainSubstring("canaryZone us-east-1z is not a zone of the groups (us-east-1a, us-east-1b, us-east-1c)"))
 		}},
 		{"when the groups launch the goal, it replaces a replica in the canary zone first", func() planner.Input {
 			return input(cluster(newGoal, node("i-c", "c-c", oldGoal, false), node("i-b", "c-b", oldGoal, false), node("i-a", "c-a", oldGoal, true), node("i-a2", "c-a", oldGoal, false)))
 		}, func(g Gomega, d planner.Decision) {
 			g.Expect(d.Action).To(Equal(planner.ActionTerminate))
 			g.Expect(d.Step.InstanceID).To(Equal("i-a2"))
-			g.Expect(d.Step.GroupInstances).To(ConsistOf("i-a", "i-a2"))
-			g.Expect(d.RequeueAfter).To(Equal(planner.DefaultTimings.Transition), "a launch is polled at the transition interval")
+			g.Expect(d.Step.ASG.LaunchedAfter.Time).To(Equal(now.Add(-time.Hour)), "the launch time of the group's newest instance")
+			g.Expect(d.RequeueAfter).To(Equal(rollout.DefaultTimings.Transition), "a launch is polled at the transition interval")
 		}},
 		{"when canaryZone names another zone, that zone's replica goes first", func() planner.Input {
 			in := input(cluster(newGoal, allOld()...))
@@ -137,11 +229,12 @@ func TestPlan(t *testing.T) {
 			g.Expect(d.Action).To(Equal(planner.ActionHandOff))
 			g.Expect(d.Step.Type).To(Equal(v1.StepHandOffPrimary))
 			g.Expect(d.Step.InstanceID).To(Equal("i-a"))
+			g.Expect(d.Step.HandOffTo).To(BeElementOf("i-b2", "i-c2"), "the decision carries the replica the role goes to")
 		}},
 		{"when the outdated primary has no healthy replica, it blocks rather than lose data", func() planner.Input {
 			b := node("i-b2", "c-b", newGoal, false)
 			b.Redis.MasterLinkUp = false
-			b.Gates = observation.NodeGates(b, redisHealth(), 100)
+			b.Gates = asgobservation.NodeGates(b, redisHealth(), 100)
 			c := cluster(newGoal, node("i-a", "c-a", oldGoal, true), b)
 			c.Groups = c.Groups[:2]
 			in := input(c)
@@ -153,7 +246,7 @@ func TestPlan(t *testing.T) {
 		{"when a replica is syncing, it blocks with the gate's reason and touches nothing", func() planner.Input {
 			b := node("i-b", "c-b", oldGoal, false)
 			b.Redis.SyncInProgress = true
-			b.Gates = observation.NodeGates(b, redisHealth(), 100)
+			b.Gates = asgobservation.NodeGates(b, redisHealth(), 100)
 			return input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), b, node("i-c", "c-c", oldGoal, false)))
 		}, func(g Gomega, d planner.Decision) {
 			g.Expect(d.Action).To(Equal(planner.ActionNone))
@@ -165,7 +258,7 @@ func TestPlan(t *testing.T) {
 		{"when a replica lags more than allowed, it blocks", func() planner.Input {
 			b := node("i-b", "c-b", oldGoal, false)
 			b.Redis.ReplOffset = 0
-			b.Gates = observation.NodeGates(b, v1.HealthSpec{Redis: &v1.RedisHealth{MaxReplicationLagBytes: ptr(int64(10))}}, 100)
+			b.Gates = asgobservation.NodeGates(b, v1.HealthSpec{Redis: &v1.RedisHealth{MaxReplicationLagBytes: ptr(int64(10))}}, 100)
 			return input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), b, node("i-c", "c-c", oldGoal, false)))
 		}, func(g Gomega, d planner.Decision) {
 			g.Expect(d.Phase).To(Equal(v1.PhaseBlocked))
@@ -174,7 +267,7 @@ func TestPlan(t *testing.T) {
 		{"when a BGSAVE runs on the primary, it blocks", func() planner.Input {
 			a := node("i-a", "c-a", oldGoal, true)
 			a.Redis.BGSaveInProgress = true
-			a.Gates = observation.NodeGates(a, redisHealth(), 100)
+			a.Gates = asgobservation.NodeGates(a, redisHealth(), 100)
 			return input(cluster(newGoal, a, node("i-b", "c-b", oldGoal, false), node("i-c", "c-c", oldGoal, false)))
 		}, func(g Gomega, d planner.Decision) {
 			g.Expect(d.Phase).To(Equal(v1.PhaseBlocked))
@@ -188,39 +281,64 @@ func TestPlan(t *testing.T) {
 			g.Expect(d.Phase).To(Equal(v1.PhaseBlocked))
 			g.Expect(d.Message).To(ContainSubstring("0 of 1"))
 		}},
-		{"when the gates hold but not yet for stableFor, it waits without acting and says so", func() planner.Input {
+		{"when the gates hold but not yet for stableFor, it waits without acting, says so, and looks again when they can have held", func() planner.Input {
 			in := input(cluster(newGoal, allOld()...))
-			in.HeldSince = map[string]time.Time{}
+			in.Gates = held(in.Cluster, 25*time.Second)
 			return in
 		}, func(g Gomega, d planner.Decision) {
 			g.Expect(d.Action).To(Equal(planner.ActionNone))
 			g.Expect(d.Phase).To(Equal(v1.PhaseProgressing))
 			g.Expect(d.Message).To(ContainSubstring("hold for 30s"))
+			g.Expect(d.RequeueAfter).To(Equal(5*time.Second), "30s stableFor minus the 25s held")
 		}},
-		{"when every node runs the goal and is healthy, it cleans up once before reporting success", func() planner.Input {
-			return input(cluster(newGoal, node("i-a", "c-a", newGoal, true), node("i-b", "c-b", newGoal, false), node("i-c", "c-c", newGoal, false)))
+		{"when every node runs the goal and the rollout created launch template versions, it cleans up once before reporting success", func() planner.Input {
+			in := input(cluster(newGoal, node("i-a", "c-a", newGoal, true), node("i-b", "c-b", newGoal, false), node("i-c", "c-c", newGoal, false)))
+			in.CleanupDue = true
+			return in
 		}, func(g Gomega, d planner.Decision) {
 			g.Expect(d.Action).To(Equal(planner.ActionCleanup))
 			g.Expect(d.Step.Type).To(Equal(v1.StepCleanup))
 		}},
-		{"when the cleanup's action was taken, it records the cleanup and the rollout has succeeded", func() planner.Input {
+		{"when the cleanup's action was taken, it says nothing is due any more and the rollout has succeeded", func() planner.Input {
 			in := input(cluster(newGoal, node("i-a", "c-a", newGoal, true), node("i-b", "c-b", newGoal, false), node("i-c", "c-c", newGoal, false)))
+			in.CleanupDue = true
 			in.Step = step(v1.StepCleanup, "", "", now.Add(-time.Second))
-			in.Step.ActionTaken = true
+			in.Step.ActionTaken, in.Step.Message = true, "cleaned up: deleted versions 1 of launch template lt-1"
 			return in
 		}, func(g Gomega, d planner.Decision) {
-			g.Expect(d.Record.Goal).To(Equal(newGoal))
-			g.Expect(d.Record.CleanedUpAt).NotTo(BeNil())
+			g.Expect(d.CleanedUp).To(BeTrue())
+			g.Expect(d.Completed.Message).To(Equal("cleaned up: deleted versions 1 of launch template lt-1"), "the event says what was deleted")
 			g.Expect(d.Phase).To(Equal(v1.PhaseSucceeded))
 		}},
-		{"when every node runs the goal, is healthy and was cleaned up, the rollout has succeeded", func() planner.Input {
+		{"when AWS refused the cleanup, the rollout is still Succeeded and the cleanup waits for its backoff", func() planner.Input {
 			in := input(cluster(newGoal, node("i-a", "c-a", newGoal, true), node("i-b", "c-b", newGoal, false), node("i-c", "c-c", newGoal, false)))
-			in.Record = &v1.RolloutRecord{Goal: newGoal, CleanedUpAt: ptr(metav1.NewTime(now))}
+			in.CleanupDue = true
+			in.Step = step(v1.StepCleanup, "", "", now.Add(-time.Hour))
+			in.Step.RetryAt, in.Step.Attempts, in.Step.Message = ptr(metav1.NewTime(now.Add(time.Minute))), 2, "Cleanup was refused by AWS: AccessDenied"
 			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.FailedTarget).To(BeNil(), "nodeTimeout bounds replacements only")
+			g.Expect(d.Phase).To(Equal(v1.PhaseSucceeded))
+			g.Expect(d.Reason).To(Equal(v1.ReasonUpToDate))
+			g.Expect(d.Message).To(ContainSubstring("tried again at"))
+			g.Expect(d.RequeueAfter).To(Equal(time.Minute))
+		}},
+		{"when a refused cleanup's backoff ran out, it tries again", func() planner.Input {
+			in := input(cluster(newGoal, node("i-a", "c-a", newGoal, true), node("i-b", "c-b", newGoal, false), node("i-c", "c-c", newGoal, false)))
+			in.CleanupDue = true
+			in.Step = step(v1.StepCleanup, "", "", now.Add(-time.Hour))
+			in.Step.RetryAt = ptr(metav1.NewTime(now.Add(-time.Second)))
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionCleanup))
+		}},
+		{"when every node runs the goal, is healthy and nothing is due, the rollout has succeeded", func() planner.Input {
+			return input(cluster(newGoal, node("i-a", "c-a", newGoal, true), node("i-b", "c-b", newGoal, false), node("i-c", "c-c", newGoal, false)))
 		}, func(g Gomega, d planner.Decision) {
 			g.Expect(d.Phase).To(Equal(v1.PhaseSucceeded))
 			g.Expect(d.Reason).To(Equal(v1.ReasonUpToDate))
-			g.Expect(d.RequeueAfter).To(Equal(planner.DefaultTimings.Idle))
+			g.Expect(d.RequeueAfter).To(Equal(rollout.DefaultTimings.Idle))
 		}},
 		{"when the policy is paused and nothing is in flight, it starts nothing", func() planner.Input {
 			in := input(cluster(newGoal, allOld()...))
@@ -254,6 +372,27 @@ func TestPlan(t *testing.T) {
 		}, func(g Gomega, d planner.Decision) {
 			g.Expect(d.Action).To(Equal(planner.ActionTerminate))
 			g.Expect(d.Step.InstanceID).To(Equal("i-b"))
+		}},
+		{"when AWS refused a termination and its backoff has not run out, it blocks without acting", func() planner.Input {
+			in := input(cluster(newGoal, allOld()...))
+			in.Step = step(v1.StepReplaceNode, "i-b", "c-b", now.Add(-time.Second))
+			in.Step.RetryAt, in.Step.Message = ptr(metav1.NewTime(now.Add(30*time.Second))), "TerminateNode was refused by AWS: AccessDenied"
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Phase).To(Equal(v1.PhaseBlocked))
+			g.Expect(d.Reason).To(Equal(v1.ReasonAWSError))
+			g.Expect(d.Message).To(Equal("TerminateNode was refused by AWS: AccessDenied"))
+			g.Expect(d.RequeueAfter).To(Equal(30 * time.Second))
+			g.Expect(d.Step.InstanceID).To(Equal("i-b"), "the step stays")
+		}},
+		{"when a refused termination's backoff ran out, it terminates again", func() planner.Input {
+			in := input(cluster(newGoal, allOld()...))
+			in.Step = step(v1.StepReplaceNode, "i-b", "c-b", now.Add(-time.Minute))
+			in.Step.RetryAt = ptr(metav1.NewTime(now))
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionTerminate))
 		}},
 		{"when a replacement step's termination went through before a crash, it does not terminate again", func() planner.Input {
 			b := node("i-b", "c-b", oldGoal, false)
@@ -294,7 +433,7 @@ func TestPlan(t *testing.T) {
 			c := cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b1", "c-b", newGoal, false), node("i-b", "c-b", oldGoal, false))
 			in := input(c)
 			in.Step = step(v1.StepReplaceNode, "i-b", "c-b", now.Add(-time.Minute))
-			in.Step.GroupInstances = []string{"i-b", "i-b1"}
+			in.Step.ASG.LaunchedAfter = ptr(metav1.NewTime(now.Add(-10 * time.Minute)))
 			in.Step.ActionTaken = true
 			return in
 		}, func(g Gomega, d planner.Decision) {
@@ -304,7 +443,7 @@ func TestPlan(t *testing.T) {
 		{"when the replacement becomes unhealthy again, the stableFor clock restarts", func() planner.Input {
 			b2 := node("i-b2", "c-b", newGoal, false)
 			b2.Redis.SyncInProgress = true
-			b2.Gates = observation.NodeGates(b2, redisHealth(), 100)
+			b2.Gates = asgobservation.NodeGates(b2, redisHealth(), 100)
 			in := input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), b2))
 			in.Step = step(v1.StepReplaceNode, "i-b", "c-b", now.Add(-time.Minute))
 			in.Step.ActionTaken = true
@@ -314,6 +453,22 @@ func TestPlan(t *testing.T) {
 		}, func(g Gomega, d planner.Decision) {
 			g.Expect(d.Step.HealthySince).To(BeNil())
 			g.Expect(d.Step.Message).To(ContainSubstring("full sync"))
+			g.Expect(d.Phase).To(Equal(v1.PhaseProgressing), "a replacement that syncs is simply waited for")
+		}},
+		{"when the replacement is InService but its Redis does not answer, it says Blocked with the reason, and waits", func() planner.Input {
+			b2 := node("i-b2", "c-b", newGoal, false)
+			b2.Redis = &health.RedisInfo{Err: errors.New("connection refused")}
+			b2.Gates = asgobservation.NodeGates(b2, redisHealth(), 100)
+			in := input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), b2))
+			in.Step = step(v1.StepReplaceNode, "i-b", "c-b", now.Add(-time.Minute))
+			in.Step.ActionTaken = true
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Phase).To(Equal(v1.PhaseBlocked))
+			g.Expect(d.Reason).To(Equal(v1.ReasonReplacementUnhealthy))
+			g.Expect(d.Message).To(ContainSubstring("replacement i-b2 is InService but RedisReachable on i-b2"))
+			g.Expect(d.Step).NotTo(BeNil())
 		}},
 		{"when a replacement is not healthy within nodeTimeout, the rollout fails and nothing else is touched", func() planner.Input {
 			in := input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-c", "c-c", oldGoal, false)))
@@ -329,10 +484,10 @@ func TestPlan(t *testing.T) {
 			g.Expect(d.Phase).To(Equal(v1.PhaseFailed))
 			g.Expect(d.Reason).To(Equal(v1.ReasonNodeTimeout))
 		}},
-		{"when the policy is paused and the recorded replacement never terminated its node, it drops the step rather than act", func() planner.Input {
+		{"when the policy is being deleted and the recorded replacement never terminated its node, it drops the step rather than act", func() planner.Input {
 			in := input(cluster(newGoal, allOld()...))
 			in.Step = step(v1.StepReplaceNode, "i-b", "c-b", now.Add(-time.Second))
-			in.Paused, in.PausedBy = true, "Deleting"
+			in.Stopping, in.PausedBy = true, "Deleting"
 			return in
 		}, func(g Gomega, d planner.Decision) {
 			g.Expect(d.Action).To(Equal(planner.ActionNone))
@@ -362,12 +517,15 @@ func TestPlan(t *testing.T) {
 			g.Expect(d.Phase).To(Equal(v1.PhaseProgressing))
 		}},
 		{"when the handed-off primary is a healthy replica of a new primary, it replaces that node next", func() planner.Input {
-			in := input(cluster(newGoal, node("i-a", "c-a", oldGoal, false), node("i-b2", "c-b", newGoal, true), node("i-c2", "c-c", newGoal, false)))
+			a := node("i-a", "c-a", oldGoal, false)
+			a.Redis.MasterHost = "127.0.0.1"
+			in := input(cluster(newGoal, a, node("i-b2", "c-b", newGoal, true), node("i-c2", "c-c", newGoal, false)))
 			in.Step = step(v1.StepHandOffPrimary, "i-a", "c-a", now.Add(-5*time.Second))
-			in.Step.ActionTaken = true
+			in.Step.ActionTaken, in.Step.HandOffTo = true, "i-b2"
 			return in
 		}, func(g Gomega, d planner.Decision) {
 			g.Expect(d.Completed.Type).To(Equal(v1.StepHandOffPrimary))
+			g.Expect(d.Completed.Message).To(Equal("handed the primary role from i-a to i-b2"))
 			g.Expect(d.Action).To(Equal(planner.ActionTerminate))
 			g.Expect(d.Step.Type).To(Equal(v1.StepReplaceNode))
 			g.Expect(d.Step.InstanceID).To(Equal("i-a"))
@@ -384,16 +542,57 @@ func TestPlan(t *testing.T) {
 			g.Expect(d.Step.Type).To(Equal(v1.StepHandOffPrimary))
 			g.Expect(d.Step.Message).To(ContainSubstring("re-pointing replica i-c2"))
 		}},
-		{"when the hand-off was requested but the old primary is still primary, it waits without asking again", func() planner.Input {
-			in := input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b2", "c-b", newGoal, false)))
+		{"when the hand-off was requested and Redis is still handing the role over, it waits without asking again", func() planner.Input {
+			a := node("i-a", "c-a", oldGoal, true)
+			a.Redis.FailoverState = "waiting-for-sync"
+			in := input(cluster(newGoal, a, node("i-b2", "c-b", newGoal, false)))
 			in.Step = step(v1.StepHandOffPrimary, "i-a", "c-a", now.Add(-5*time.Second))
-			in.Step.ActionTaken = true
+			in.Step.ActionTaken, in.Step.HandOffTo, in.Step.Attempts = true, "i-b2", 1
 			return in
 		}, func(g Gomega, d planner.Decision) {
 			g.Expect(d.Action).To(Equal(planner.ActionNone))
 			g.Expect(d.Step.Type).To(Equal(v1.StepHandOffPrimary))
 		}},
-		{"when the template step finds every group pinned to the goal, it completes", func() planner.Input {
+		{"when Redis aborted the hand-off and the old primary is still primary, it hands off again with its own reason", func() planner.Input {
+			a := node("i-a", "c-a", oldGoal, true)
+			a.Redis.FailoverState = "no-failover"
+			in := input(cluster(newGoal, a, node("i-b2", "c-b", newGoal, false)))
+			in.Step = step(v1.StepHandOffPrimary, "i-a", "c-a", now.Add(-5*time.Second))
+			in.Step.ActionTaken, in.Step.HandOffTo, in.Step.Attempts = true, "i-b2", 1
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionHandOff))
+			g.Expect(d.Reason).To(Equal(v1.ReasonHandOffAborted))
+			g.Expect(d.Phase).To(Equal(v1.PhaseProgressing))
+			g.Expect(d.Message).To(ContainSubstring("attempt 2 of 5"))
+			g.Expect(d.FailedTarget).To(BeNil())
+		}},
+		{"when Redis aborted the hand-off as many times as allowed, the step fails and the primary is not touched", func() planner.Input {
+			a := node("i-a", "c-a", oldGoal, true)
+			a.Redis.FailoverState = "no-failover"
+			in := input(cluster(newGoal, a, node("i-b2", "c-b", newGoal, false)))
+			in.Step = step(v1.StepHandOffPrimary, "i-a", "c-a", now.Add(-time.Minute))
+			in.Step.ActionTaken, in.Step.HandOffTo, in.Step.Attempts = true, "i-b2", planner.MaxHandOffAttempts
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.FailedTarget.Reason).To(Equal(v1.ReasonHandOffFailed))
+			g.Expect(d.Phase).To(Equal(v1.PhaseFailed))
+		}},
+		{"when the replica chosen for an aborted hand-off is no longer healthy, it hands off to another one", func() planner.Input {
+			a := node("i-a", "c-a", oldGoal, true)
+			b := node("i-b2", "c-b", newGoal, false)
+			b.Redis.MasterLinkUp = false
+			b.Gates = asgobservation.NodeGates(b, redisHealth(), 100)
+			in := input(cluster(newGoal, a, b, node("i-c2", "c-c", newGoal, false)))
+			in.Step = step(v1.StepHandOffPrimary, "i-a", "c-a", now.Add(-5*time.Second))
+			in.Step.ActionTaken, in.Step.HandOffTo, in.Step.Attempts = true, "i-b2", 1
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionHandOff))
+			g.Expect(d.Step.HandOffTo).To(Equal("i-c2"))
+		}},
+		{"when the template step finds every group launching the goal, it completes", func() planner.Input {
 			in := input(cluster(newGoal, allOld()...))
 			in.Step = step(v1.StepPrepareLaunchTemplate, "", "", now.Add(-time.Second))
 			return in
@@ -443,7 +642,7 @@ func TestPlan(t *testing.T) {
 		{"when a gate fails during the bake, the rollout fails and no other node is touched", func() planner.Input {
 			c2 := node("i-c2", "c-c", newGoal, false)
 			c2.Redis.MasterLinkUp = false
-			c2.Gates = observation.NodeGates(c2, redisHealth(), 100)
+			c2.Gates = asgobservation.NodeGates(c2, redisHealth(), 100)
 			in := input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b", "c-b", oldGoal, false), c2))
 			in.Spec.Strategy.Canary = v1.CanarySpec{Nodes: ptr(int32(1))}
 			in.Step = step(v1.StepBake, "", "", now.Add(-time.Minute))
@@ -457,7 +656,7 @@ func TestPlan(t *testing.T) {
 		{"when a gate fails during the bake and rollbackOnFailure is set, it starts rolling back to lastGood", func() planner.Input {
 			c2 := node("i-c2", "c-c", newGoal, false)
 			c2.Redis.MasterLinkUp = false
-			c2.Gates = observation.NodeGates(c2, redisHealth(), 100)
+			c2.Gates = asgobservation.NodeGates(c2, redisHealth(), 100)
 			in := input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b", "c-b", oldGoal, false), c2))
 			in.Spec.Strategy = v1.StrategySpec{Canary: v1.CanarySpec{Nodes: ptr(int32(1))}, RollbackOnFailure: true}
 			in.LastGood = &oldGoal
@@ -487,10 +686,20 @@ func TestPlan(t *testing.T) {
 			g.Expect(d.FailedTarget).To(BeNil())
 			g.Expect(d.Step.Type).To(Equal(v1.StepBake))
 		}},
+		{"when the policy is being deleted during a bake, the bake is dropped at once", func() planner.Input {
+			in := input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b", "c-b", oldGoal, false), node("i-c2", "c-c", newGoal, false)))
+			in.Spec.Strategy.Canary = v1.CanarySpec{Nodes: ptr(int32(1))}
+			in.Step = step(v1.StepBake, "", "", now.Add(-time.Minute))
+			in.Stopping, in.PausedBy = true, "Deleting"
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Step).To(BeNil())
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+		}},
 		{"when the goal failed and rollbackOnFailure is set, it replaces the broken node first, exempt from the gates", func() planner.Input {
 			broken := node("i-c2", "c-c", newGoal, false)
 			broken.Redis = &health.RedisInfo{Err: errors.New("connection refused")}
-			broken.Gates = observation.NodeGates(broken, redisHealth(), 100)
+			broken.Gates = asgobservation.NodeGates(broken, redisHealth(), 100)
 			in := input(cluster(oldGoal, node("i-a", "c-a", oldGoal, true), node("i-b", "c-b", oldGoal, false), broken))
 			in.Spec.Strategy.RollbackOnFailure = true
 			in.LastGood = &oldGoal
@@ -507,7 +716,7 @@ func TestPlan(t *testing.T) {
 		{"when the goal failed and a node outside the rollback is unhealthy, the rollback waits for it", func() planner.Input {
 			b := node("i-b", "c-b", oldGoal, false)
 			b.Redis.SyncInProgress = true
-			b.Gates = observation.NodeGates(b, redisHealth(), 100)
+			b.Gates = asgobservation.NodeGates(b, redisHealth(), 100)
 			in := input(cluster(oldGoal, node("i-a", "c-a", oldGoal, true), b, node("i-c2", "c-c", newGoal, false)))
 			in.Spec.Strategy.RollbackOnFailure = true
 			in.LastGood = &oldGoal
@@ -522,7 +731,6 @@ func TestPlan(t *testing.T) {
 			in.Spec.Strategy.RollbackOnFailure = true
 			in.LastGood = &oldGoal
 			in.FailedTarget = &v1.FailedTarget{Goal: newGoal, Generation: 1, Reason: v1.ReasonNodeTimeout}
-			in.Record = &v1.RolloutRecord{Goal: oldGoal, CleanedUpAt: ptr(metav1.NewTime(now))}
 			return in
 		}, func(g Gomega, d planner.Decision) {
 			g.Expect(d.Phase).To(Equal(v1.PhaseRolledBack))
@@ -556,11 +764,10 @@ func TestPlan(t *testing.T) {
 		{"when a failed rollout without rollback left a broken canary and the user sets a new goal, it replaces the broken node first, exempt from the gates", func() planner.Input {
 			broken := node("i-c2", "c-c", newGoal, false)
 			broken.Redis = &health.RedisInfo{Err: errors.New("connection refused")}
-			broken.Gates = observation.NodeGates(broken, redisHealth(), 100)
+			broken.Gates = asgobservation.NodeGates(broken, redisHealth(), 100)
 			third := v1.ImageAndType{ImageID: "ami-0000000c", InstanceType: "r6g.xlarge"}
 			in := input(cluster(third, node("i-a", "c-a", oldGoal, true), node("i-b", "c-b", oldGoal, false), broken))
-			in.Spec.Desired = v1.DesiredSpec{ImageID: third.ImageID, InstanceType: third.InstanceType}
-			in.Goal = third
+			goal(&in, third)
 			in.Generation = 2
 			in.FailedTarget = &v1.FailedTarget{Goal: newGoal, Generation: 1, Reason: v1.ReasonNodeTimeout}
 			return in
@@ -573,11 +780,10 @@ func TestPlan(t *testing.T) {
 		{"when a new goal is set after a failure, an unhealthy node not on the failed goal still blocks it", func() planner.Input {
 			b := node("i-b", "c-b", oldGoal, false)
 			b.Redis.SyncInProgress = true
-			b.Gates = observation.NodeGates(b, redisHealth(), 100)
+			b.Gates = asgobservation.NodeGates(b, redisHealth(), 100)
 			third := v1.ImageAndType{ImageID: "ami-0000000c", InstanceType: "r6g.xlarge"}
 			in := input(cluster(third, node("i-a", "c-a", oldGoal, true), b, node("i-c2", "c-c", newGoal, false)))
-			in.Spec.Desired = v1.DesiredSpec{ImageID: third.ImageID, InstanceType: third.InstanceType}
-			in.Goal = third
+			goal(&in, third)
 			in.Generation = 2
 			in.FailedTarget = &v1.FailedTarget{Goal: newGoal, Generation: 1, Reason: v1.ReasonNodeTimeout}
 			return in
@@ -594,7 +800,7 @@ func TestPlan(t *testing.T) {
 			g.Expect(d.Action).To(Equal(planner.ActionSurge))
 			g.Expect(d.Step.Type).To(Equal(v1.StepSurgeNode))
 			g.Expect(d.Step.InstanceID).To(Equal("i-b"))
-			g.Expect(d.Step.OriginalCapacity).To(Equal(&v1.GroupCapacity{Desired: 1, Max: 2}))
+			g.Expect(d.Step.ASG.OriginalCapacity).To(Equal(&v1.GroupCapacity{Desired: 1, Max: 2}))
 		}},
 		{"with SurgeFirst, a group already raised (a crash before recording) is not raised again", func() planner.Input {
 			c := cluster(newGoal, allOld()...)
@@ -602,7 +808,7 @@ func TestPlan(t *testing.T) {
 			in := input(c)
 			in.Spec.Strategy.Replacement = v1.SurgeFirst
 			in.Step = step(v1.StepSurgeNode, "i-b", "c-b", now.Add(-time.Second))
-			in.Step.OriginalCapacity = &v1.GroupCapacity{Desired: 1, Max: 2}
+			in.Step.ASG.OriginalCapacity = &v1.GroupCapacity{Desired: 1, Max: 2}
 			return in
 		}, func(g Gomega, d planner.Decision) {
 			g.Expect(d.Action).To(Equal(planner.ActionNone))
@@ -615,7 +821,7 @@ func TestPlan(t *testing.T) {
 			in := input(c)
 			in.Spec.Strategy.Replacement = v1.SurgeFirst
 			in.Step = step(v1.StepSurgeNode, "i-b", "c-b", now.Add(-time.Minute))
-			in.Step.OriginalCapacity, in.Step.ActionTaken = &v1.GroupCapacity{Desired: 1, Max: 2}, true
+			in.Step.ASG.OriginalCapacity, in.Step.ActionTaken = &v1.GroupCapacity{Desired: 1, Max: 2}, true
 			in.Step.HealthySince = ptr(metav1.NewTime(now.Add(-time.Minute)))
 			return in
 		}, func(g Gomega, d planner.Decision) {
@@ -629,7 +835,7 @@ func TestPlan(t *testing.T) {
 			in := input(c)
 			in.Spec.Strategy.Replacement = v1.SurgeFirst
 			in.Step = step(v1.StepSurgeNode, "i-b", "c-b", now.Add(-time.Minute))
-			in.Step.OriginalCapacity, in.Step.ActionTaken = &v1.GroupCapacity{Desired: 1, Max: 2}, true
+			in.Step.ASG.OriginalCapacity, in.Step.ActionTaken = &v1.GroupCapacity{Desired: 1, Max: 2}, true
 			return in
 		}, func(g Gomega, d planner.Decision) {
 			g.Expect(d.Action).To(Equal(planner.ActionNone))
@@ -641,7 +847,7 @@ func TestPlan(t *testing.T) {
 			in := input(c)
 			in.Spec.Strategy.Replacement = v1.SurgeFirst
 			in.Step = step(v1.StepSurgeNode, "i-b", "c-b", now.Add(-time.Minute))
-			in.Step.OriginalCapacity, in.Step.ActionTaken = &v1.GroupCapacity{Desired: 1, Max: 2}, true
+			in.Step.ASG.OriginalCapacity, in.Step.ActionTaken = &v1.GroupCapacity{Desired: 1, Max: 2}, true
 			return in
 		}, func(g Gomega, d planner.Decision) {
 			g.Expect(d.Action).To(Equal(planner.ActionRestoreCapacity))
@@ -651,12 +857,23 @@ func TestPlan(t *testing.T) {
 			in := input(c)
 			in.Spec.Strategy.Replacement = v1.SurgeFirst
 			in.Step = step(v1.StepSurgeNode, "i-b", "c-b", now.Add(-time.Minute))
-			in.Step.OriginalCapacity, in.Step.ActionTaken = &v1.GroupCapacity{Desired: 1, Max: 2}, true
+			in.Step.ASG.OriginalCapacity, in.Step.ActionTaken = &v1.GroupCapacity{Desired: 1, Max: 2}, true
 			return in
 		}, func(g Gomega, d planner.Decision) {
 			g.Expect(d.Completed.Type).To(Equal(v1.StepSurgeNode))
 			g.Expect(d.Action).To(Equal(planner.ActionSurge))
 			g.Expect(d.Step.InstanceID).To(Equal("i-c"))
+		}},
+		{"with SurgeFirst, the success message counts the nodes the cluster is sized to, not the old node still terminating", func() planner.Input {
+			old := node("i-c", "c-c", oldGoal, false)
+			old.LifecycleState, old.Gates = "Terminating", nil
+			c := cluster(newGoal, node("i-a2", "c-a", newGoal, true), node("i-b2", "c-b", newGoal, false), node("i-c2", "c-c", newGoal, false), old)
+			in := input(c)
+			in.Spec.Strategy.Replacement = v1.SurgeFirst
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Phase).To(Equal(v1.PhaseSucceeded))
+			g.Expect(d.Message).To(HavePrefix("all 3 nodes run"))
 		}},
 		{"with SurgeFirst, when the new node is not healthy within nodeTimeout, it records the failure and removes the surged node before anything else", func() planner.Input {
 			in := failingSurge()
@@ -666,7 +883,7 @@ func TestPlan(t *testing.T) {
 			g.Expect(d.FailedTarget.Reason).To(Equal(v1.ReasonNodeTimeout))
 			g.Expect(d.Phase).To(Equal(v1.PhaseFailed))
 			g.Expect(d.Action).To(Equal(planner.ActionRemoveSurgedNode))
-			g.Expect(d.Step.Unwinding).To(BeTrue())
+			g.Expect(d.Step.ASG.Unwinding).To(BeTrue())
 			g.Expect(d.Step.InstanceID).To(Equal("i-b"), "the old node is the step's node, and stays")
 			g.Expect(d.Step.ReplacementInstanceID).To(Equal("i-b2"))
 		}},
@@ -713,7 +930,7 @@ func TestPlan(t *testing.T) {
 		{"when the spec changes mid-replacement, the in-flight node finishes on its goal and the new goal's template comes next", func() planner.Input {
 			c := cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b2", "c-b", newGoal, false), node("i-c", "c-c", oldGoal, false))
 			in := input(c)
-			in.Goal = v1.ImageAndType{ImageID: "ami-0000000c", InstanceType: "r6g.xlarge"}
+			goal(&in, v1.ImageAndType{ImageID: "ami-0000000c", InstanceType: "r6g.xlarge"})
 			in.Step = step(v1.StepReplaceNode, "i-b", "c-b", now.Add(-time.Minute))
 			in.Step.ActionTaken = true
 			in.Step.HealthySince = ptr(metav1.NewTime(now.Add(-time.Minute)))
@@ -727,7 +944,11 @@ func TestPlan(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			g := NewWithT(t)
-			c.expect(g, planner.Plan(c.input()))
+			in := c.input()
+			if in.Gates.NodeSince == nil {
+				in.Gates = held(in.Cluster, time.Hour)
+			}
+			c.expect(g, planner.Plan(in))
 		})
 	}
 }
@@ -737,20 +958,20 @@ func TestPlan(t *testing.T) {
 func failingSurge() planner.Input {
 	surged := node("i-b2", "c-b", newGoal, false)
 	surged.Redis = &health.RedisInfo{Err: errors.New("connection refused")}
-	surged.Gates = observation.NodeGates(surged, redisHealth(), 100)
+	surged.Gates = asgobservation.NodeGates(surged, redisHealth(), 100)
 	c := cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b", "c-b", oldGoal, false), node("i-c", "c-c", oldGoal, false), surged)
 	c.Groups[1].Desired = 2
 	in := input(c)
 	in.Spec.Strategy.Replacement = v1.SurgeFirst
 	in.Step = step(v1.StepSurgeNode, "i-b", "c-b", now.Add(-21*time.Minute))
-	in.Step.OriginalCapacity, in.Step.ActionTaken = &v1.GroupCapacity{Desired: 1, Max: 2}, true
+	in.Step.ASG.OriginalCapacity, in.Step.ActionTaken = &v1.GroupCapacity{Desired: 1, Max: 2}, true
 	return in
 }
 
 // unwindingSurge is failingSurge once the failure is on record and the surge is being taken back.
 func unwindingSurge() planner.Input {
 	in := failingSurge()
-	in.Step.Unwinding = true
+	in.Step.ASG.Unwinding = true
 	in.FailedTarget = &v1.FailedTarget{Goal: newGoal, Generation: 1, Reason: v1.ReasonNodeTimeout}
 	return in
 }
@@ -763,7 +984,7 @@ func TestNextNodeOrdersCanaryZoneThenGroupsThenPrimaryLast(t *testing.T) {
 	for len(remaining) > 0 {
 		next := planner.NextNode(spec(), c, remaining)
 		order = append(order, next.InstanceID)
-		var rest []observation.Node
+		var rest []asgobservation.Node
 		for _, n := range remaining {
 			if n.InstanceID != next.InstanceID {
 				rest = append(rest, n)
@@ -780,7 +1001,7 @@ func TestHandOffTargetIsTheMostCaughtUpHealthyReplica(t *testing.T) {
 	b.Redis.ReplOffset, c3.Redis.ReplOffset = 90, 99
 	unhealthy := node("i-d", "c-c", oldGoal, false)
 	unhealthy.Redis.ReplOffset, unhealthy.Redis.Err = 100, errors.New("LOADING")
-	unhealthy.Gates = observation.NodeGates(unhealthy, redisHealth(), 100)
+	unhealthy.Gates = asgobservation.NodeGates(unhealthy, redisHealth(), 100)
 	target, ok := planner.HandOffTarget(cluster(newGoal, node("i-a", "c-a", oldGoal, true), b, c3, unhealthy), "i-a")
 	g.Expect(ok).To(BeTrue())
 	g.Expect(target.InstanceID).To(Equal("i-c"))

@@ -18,7 +18,6 @@ package awsclient
 
 import (
 	"context"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
@@ -54,16 +53,6 @@ type GroupInstance struct {
 	LaunchConfiguration   string
 }
 
-// Activity is a scaling activity.
-type Activity struct {
-	ID          string
-	Group       string
-	Description string
-	StatusCode  string
-	Message     string
-	StartTime   time.Time
-}
-
 // maxGroupNamesPerCall is DescribeAutoScalingGroups' limit on names per request.
 const maxGroupNamesPerCall = 100
 
@@ -84,6 +73,23 @@ func DescribeGroups(ctx context.Context, api AutoScalingAPI, names []string) (ma
 			for _, g := range page.AutoScalingGroups {
 				out[aws.ToString(g.AutoScalingGroupName)] = groupFromSDK(g)
 			}
+		}
+	}
+	return out, nil
+}
+
+// DescribeAllGroups describes every group of the account (paginated). It is costly on a big account and runs
+// only before a change to a launch template that other groups may share.
+func DescribeAllGroups(ctx context.Context, api AutoScalingAPI) ([]Group, error) {
+	var out []Group
+	p := autoscaling.NewDescribeAutoScalingGroupsPaginator(api, &autoscaling.DescribeAutoScalingGroupsInput{MaxRecords: aws.Int32(100)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range page.AutoScalingGroups {
+			out = append(out, groupFromSDK(g))
 		}
 	}
 	return out, nil
@@ -143,34 +149,11 @@ func SetCapacity(ctx context.Context, api AutoScalingAPI, group Group, desired i
 }
 
 // TerminateInstance terminates a group's instance; with decrement false the group launches a replacement.
-func TerminateInstance(ctx context.Context, api AutoScalingAPI, instanceID string, decrement bool) (Activity, error) {
-	out, err := api.TerminateInstanceInAutoScalingGroup(ctx, &autoscaling.TerminateInstanceInAutoScalingGroupInput{
+func TerminateInstance(ctx context.Context, api AutoScalingAPI, instanceID string, decrement bool) error {
+	_, err := api.TerminateInstanceInAutoScalingGroup(ctx, &autoscaling.TerminateInstanceInAutoScalingGroupInput{
 		InstanceId: aws.String(instanceID), ShouldDecrementDesiredCapacity: aws.Bool(decrement),
 	})
-	if err != nil || out.Activity == nil {
-		return Activity{}, err
-	}
-	return activityFromSDK(*out.Activity), nil
-}
-
-func activityFromSDK(a astypes.Activity) Activity {
-	return Activity{
-		ID: aws.ToString(a.ActivityId), Group: aws.ToString(a.AutoScalingGroupName), Description: aws.ToString(a.Description),
-		StatusCode: string(a.StatusCode), Message: aws.ToString(a.StatusMessage), StartTime: aws.ToTime(a.StartTime),
-	}
-}
-
-// RecentActivities returns a group's newest scaling activities (one page).
-func RecentActivities(ctx context.Context, api AutoScalingAPI, group string, limit int32) ([]Activity, error) {
-	out, err := api.DescribeScalingActivities(ctx, &autoscaling.DescribeScalingActivitiesInput{AutoScalingGroupName: aws.String(group), MaxRecords: aws.Int32(limit)})
-	if err != nil {
-		return nil, err
-	}
-	var acts []Activity
-	for _, a := range out.Activities {
-		acts = append(acts, activityFromSDK(a))
-	}
-	return acts, nil
+	return err
 }
 
 // LaunchConfiguration is a legacy launch configuration.
@@ -206,28 +189,31 @@ func CreateLaunchConfiguration(ctx context.Context, api AutoScalingAPI, lc Launc
 	return err
 }
 
-// DeleteLaunchConfiguration deletes a launch configuration.
-func DeleteLaunchConfiguration(ctx context.Context, api AutoScalingAPI, name string) error {
-	_, err := api.DeleteLaunchConfiguration(ctx, &autoscaling.DeleteLaunchConfigurationInput{LaunchConfigurationName: aws.String(name)})
-	return err
-}
+// DeleteResult is what a delete did.
+type DeleteResult int
 
-// GroupsTaggedWith lists the groups carrying tag key=value.
-func GroupsTaggedWith(ctx context.Context, api AutoScalingAPI, key, value string) ([]string, error) {
-	var names []string
-	p := autoscaling.NewDescribeTagsPaginator(api, &autoscaling.DescribeTagsInput{Filters: []astypes.Filter{
-		{Name: aws.String("key"), Values: []string{key}}, {Name: aws.String("value"), Values: []string{value}},
-	}})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range page.Tags {
-			names = append(names, aws.ToString(t.ResourceId))
-		}
+const (
+	// Deleted: the resource was deleted.
+	Deleted DeleteResult = iota
+	// Gone: it did not exist (any more).
+	Gone
+	// InUse: something still uses it (a group outside the policy launches from a launch configuration), so
+	// it was not deleted. Not an error: it is not this controller's to delete.
+	InUse
+)
+
+// DeleteLaunchConfiguration deletes a launch configuration.
+func DeleteLaunchConfiguration(ctx context.Context, api AutoScalingAPI, name string) (DeleteResult, error) {
+	_, err := api.DeleteLaunchConfiguration(ctx, &autoscaling.DeleteLaunchConfigurationInput{LaunchConfigurationName: aws.String(name)})
+	switch {
+	case err == nil:
+		return Deleted, nil
+	case IsNotFound(err):
+		return Gone, nil
+	case Code(err) == "ResourceInUse":
+		return InUse, nil
 	}
-	return names, nil
+	return Deleted, err
 }
 
 // SetMaxSize sets a group's max size (to put it back after a surge).

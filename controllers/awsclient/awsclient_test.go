@@ -27,8 +27,8 @@ import (
 	"github.com/aws/smithy-go"
 	. "github.com/onsi/gomega"
 
-	"github.com/cache-remediator/cache-remediator/controllers/awsclient"
 	"github.com/cache-remediator/cache-remediator/cmd/awssim/awssim"
+	"github.com/cache-remediator/cache-remediator/controllers/awsclient"
 )
 
 var ctx = context.Background()
@@ -142,15 +142,18 @@ func TestImagesAndTypesThatDoNotExistAreNotFound(t *testing.T) {
 
 func TestATemplateVersionCreatedTwiceWithOneTokenIsCreatedOnce(t *testing.T) {
 	g := NewWithT(t)
-	_, c, ltID := newSim(t)
+	srv, c, ltID := newSim(t)
 	v1, err := awsclient.CreateTemplateVersion(ctx, c.EC2, ltID, 1, "ami-0000000000000000b", "r5.xlarge", "rollout", "token")
 	g.Expect(err).NotTo(HaveOccurred())
 	v2, err := awsclient.CreateTemplateVersion(ctx, c.EC2, ltID, 1, "ami-0000000000000000b", "r5.xlarge", "rollout", "token")
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(v2.Number).To(Equal(v1.Number))
-	lt, err := awsclient.DescribeLaunchTemplate(ctx, c.EC2, ltID)
+	srv.TagLaunchTemplate(ltID, "cache-remediator.io/policy", "ns.p")
+	lts, err := awsclient.DescribeLaunchTemplates(ctx, c.EC2, []string{ltID, "lt-0000000000000000f"})
 	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(lt.LatestVersion).To(Equal(int64(2)))
+	g.Expect(lts).To(HaveLen(1), "a template that does not exist is left out, not an error")
+	g.Expect(lts[ltID].LatestVersion).To(Equal(int64(2)))
+	g.Expect(lts[ltID].Tags).To(Equal(map[string]string{"cache-remediator.io/policy": "ns.p"}))
 	g.Expect(awsclient.SetDefaultTemplateVersion(ctx, c.EC2, ltID, 2)).To(Succeed())
 	deleted, err := awsclient.DeleteTemplateVersions(ctx, c.EC2, ltID, []int64{1})
 	g.Expect(err).NotTo(HaveOccurred())
@@ -185,4 +188,19 @@ func firstAttempts(calls []awssim.Call) []awssim.Call {
 		}
 	}
 	return out
+}
+
+func TestRequestIDsAreCollectedFromAnswersAndErrors(t *testing.T) {
+	g := NewWithT(t)
+	srv, c, _ := newSim(t)
+	idCtx, ids := awsclient.WithRequestIDs(ctx)
+	_, err := awsclient.DescribeGroups(idCtx, c.AutoScaling, []string{"g-001"})
+	g.Expect(err).NotTo(HaveOccurred())
+	srv.FailNext("autoscaling", "TerminateInstanceInAutoScalingGroup", http.StatusBadRequest, "ValidationError")
+	err = awsclient.TerminateInstance(idCtx, c.AutoScaling, "i-nope", false)
+	g.Expect(awsclient.IsRefusal(err)).To(BeTrue(), "%v", err)
+	got := ids.All()
+	g.Expect(got).To(HaveLen(2), "one id from the answer, one from the error")
+	g.Expect(got[0]).NotTo(Equal(got[1]))
+	g.Expect(got).To(HaveEach(MatchRegexp(`^[0-9a-f-]{36}$`)))
 }

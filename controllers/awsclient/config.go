@@ -18,6 +18,7 @@ package awsclient
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -64,15 +65,10 @@ func (o Options) withDefaults() Options {
 }
 
 // LoadConfig builds the SDK configuration the usual way (environment, shared config, IRSA web identity, EKS
-// Pod Identity), so AWS_ENDPOINT_URL_* can point the manager at a simulator without code changes, and adds
-// the controller's retry, rate-limit and metrics behaviour.
-func LoadConfig(ctx context.Context, opts Options) (aws.Config, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		return aws.Config{}, err
-	}
-	Instrument(&cfg, opts)
-	return cfg, nil
+// Pod Identity), so AWS_ENDPOINT_URL_* can point the manager at a simulator without code changes.
+// controllers.Setup adds the controller's retry, rate-limit and metrics behaviour.
+func LoadConfig(ctx context.Context) (aws.Config, error) {
+	return config.LoadDefaultConfig(ctx)
 }
 
 // Instrument adds the retryer, the per-service rate limiter and call accounting to cfg.
@@ -104,6 +100,9 @@ func Instrument(cfg *aws.Config, opts Options) {
 				awsCalls.WithLabelValues(service, operation, outcome).Inc()
 				if c := counterFrom(ctx); c != nil {
 					c.add(operation)
+				}
+				if ids := requestIDsFrom(ctx); ids != nil {
+					ids.add(requestID(md, err))
 				}
 				return out, md, err
 			}), middleware.After)
@@ -173,6 +172,54 @@ func WithCallCounter(ctx context.Context, c *CallCounter) context.Context {
 func counterFrom(ctx context.Context) *CallCounter {
 	c, _ := ctx.Value(counterKey{}).(*CallCounter)
 	return c
+}
+
+// RequestIDs collects the AWS request ids of the calls made with a context that carries it (see
+// WithRequestIDs), so that the audit log of a mutation names them.
+type RequestIDs struct {
+	mu  sync.Mutex
+	ids []string
+}
+
+// All returns the ids collected, in call order.
+func (r *RequestIDs) All() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.ids...)
+}
+
+func (r *RequestIDs) add(id string) {
+	if id == "" {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ids = append(r.ids, id)
+}
+
+type requestIDsKey struct{}
+
+// WithRequestIDs returns a context whose AWS calls' request ids are collected in the returned RequestIDs.
+func WithRequestIDs(ctx context.Context) (context.Context, *RequestIDs) {
+	ids := &RequestIDs{}
+	return context.WithValue(ctx, requestIDsKey{}, ids), ids
+}
+
+func requestIDsFrom(ctx context.Context) *RequestIDs {
+	ids, _ := ctx.Value(requestIDsKey{}).(*RequestIDs)
+	return ids
+}
+
+// requestID is the request id AWS gave an attempt: from the response metadata, or from the error.
+func requestID(md middleware.Metadata, err error) string {
+	if id, ok := awsmiddleware.GetRequestIDMetadata(md); ok && id != "" {
+		return id
+	}
+	var withID interface{ ServiceRequestID() string }
+	if errors.As(err, &withID) {
+		return withID.ServiceRequestID()
+	}
+	return ""
 }
 
 // Clients are the three service clients built from one configuration.

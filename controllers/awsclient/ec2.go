@@ -18,6 +18,7 @@ package awsclient
 
 import (
 	"context"
+	"maps"
 	"strconv"
 	"time"
 
@@ -163,6 +164,7 @@ type LaunchTemplate struct {
 	Name           string
 	DefaultVersion int64
 	LatestVersion  int64
+	Tags           map[string]string
 }
 
 // TemplateVersion is one launch template version's AMI and type.
@@ -175,18 +177,37 @@ type TemplateVersion struct {
 	IsDefault    bool
 }
 
-// DescribeLaunchTemplate describes one launch template by id.
-func DescribeLaunchTemplate(ctx context.Context, api EC2API, id string) (LaunchTemplate, error) {
-	out, err := api.DescribeLaunchTemplates(ctx, &ec2.DescribeLaunchTemplatesInput{LaunchTemplateIds: []string{id}})
+// DescribeLaunchTemplates describes launch templates by id, with their tags, in one call; templates that do
+// not exist are absent from the result.
+func DescribeLaunchTemplates(ctx context.Context, api EC2API, ids []string) (map[string]LaunchTemplate, error) {
+	out := map[string]LaunchTemplate{}
+	resp, err := api.DescribeLaunchTemplates(ctx, &ec2.DescribeLaunchTemplatesInput{LaunchTemplateIds: ids})
+	if IsNotFound(err) && len(ids) > 1 {
+		// EC2 fails the whole call when one id does not exist: ask for each, to tell which.
+		for _, id := range ids {
+			one, err := DescribeLaunchTemplates(ctx, api, []string{id})
+			if err != nil {
+				return nil, err
+			}
+			maps.Copy(out, one)
+		}
+		return out, nil
+	}
+	if IsNotFound(err) {
+		return out, nil
+	}
 	if err != nil {
-		return LaunchTemplate{}, err
+		return nil, err
 	}
-	if len(out.LaunchTemplates) == 0 {
-		return LaunchTemplate{}, notFound("InvalidLaunchTemplateId.NotFound", "the launch template "+id+" does not exist")
+	for _, lt := range resp.LaunchTemplates {
+		t := LaunchTemplate{ID: aws.ToString(lt.LaunchTemplateId), Name: aws.ToString(lt.LaunchTemplateName),
+			DefaultVersion: aws.ToInt64(lt.DefaultVersionNumber), LatestVersion: aws.ToInt64(lt.LatestVersionNumber), Tags: map[string]string{}}
+		for _, tag := range lt.Tags {
+			t.Tags[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
+		}
+		out[t.ID] = t
 	}
-	lt := out.LaunchTemplates[0]
-	return LaunchTemplate{ID: aws.ToString(lt.LaunchTemplateId), Name: aws.ToString(lt.LaunchTemplateName),
-		DefaultVersion: aws.ToInt64(lt.DefaultVersionNumber), LatestVersion: aws.ToInt64(lt.LatestVersionNumber)}, nil
+	return out, nil
 }
 
 // DescribeTemplateVersions describes the given versions ($Default, $Latest or numbers) of a template, or

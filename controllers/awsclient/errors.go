@@ -112,6 +112,24 @@ func IsRetryable(err error) bool {
 	return false
 }
 
+// Explain says what an AWS error means in words that do not change from one call to the next: the error
+// code and AWS's message, without the request id and HTTP details that make every attempt's text differ.
+// Other errors are returned as they are.
+func Explain(err error) string {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode() + ": " + apiErr.ErrorMessage()
+	}
+	return err.Error()
+}
+
+// IsRefusal says whether AWS refused the call for good: an error it answered (not a network failure) that
+// retrying the same call cannot fix (AccessDenied, UnauthorizedOperation, a validation error). A refusal
+// blocks with backoff; it is never retried in a tight loop.
+func IsRefusal(err error) bool {
+	return err != nil && Code(err) != "" && !IsRetryable(err)
+}
+
 // notFound builds the error an adapter returns when a describe answers with nothing for an id, so callers
 // classify it like the service's own NotFound errors.
 func notFound(code, message string) error {

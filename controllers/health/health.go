@@ -14,8 +14,8 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package health probes cache nodes (Redis INFO, a Dynomite-Manager-style HTTP status endpoint) and turns
-// what it read into gate results. Probing does I/O; evaluating gates is pure and table-tested.
+// Package health turns what the probes read from cache nodes (Redis INFO, a Dynomite-Manager-style HTTP
+// status endpoint) into gate results. It is pure: the probes that do the I/O are in package probe.
 package health
 
 // Gate names, as they appear in status.gates and in blocking reasons.

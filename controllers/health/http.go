@@ -17,14 +17,8 @@ limitations under the License.
 package health
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"strconv"
-	"time"
 )
 
 // HTTPStatus is what a status endpoint answered, in the style of Dynomite-Manager:
@@ -37,34 +31,15 @@ type HTTPStatus struct {
 	BackupInProgress bool `json:"backupInProgress"`
 }
 
-// HTTPProber reads status endpoints.
-type HTTPProber struct {
-	Client *http.Client
-}
-
-// Probe GETs http://ip:port/path and decodes its JSON.
-func (p HTTPProber) Probe(ctx context.Context, ip string, port int32, path string) HTTPStatus {
-	client := p.Client
-	if client == nil {
-		client = &http.Client{Timeout: 2 * time.Second}
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(ip, strconv.Itoa(int(port)))+path, nil)
-	if err != nil {
-		return HTTPStatus{Err: err}
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return HTTPStatus{Err: err}
-	}
-	defer resp.Body.Close()
-	st := HTTPStatus{Code: resp.StatusCode}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if err == nil && len(body) > 0 {
-		if jerr := json.Unmarshal(body, &st); jerr != nil && resp.StatusCode/100 == 2 {
-			st.Err = fmt.Errorf("status endpoint answered something that is not JSON: %w", jerr)
+// DecodeHTTPStatus reads a status endpoint's answer: its HTTP code and JSON body.
+func DecodeHTTPStatus(code int, body []byte) HTTPStatus {
+	st := HTTPStatus{Code: code}
+	if len(body) > 0 {
+		if err := json.Unmarshal(body, &st); err != nil && code/100 == 2 {
+			st.Err = fmt.Errorf("status endpoint answered something that is not JSON: %w", err)
 		}
 	}
-	st.Code = resp.StatusCode
+	st.Code = code
 	return st
 }
 

@@ -17,13 +17,8 @@ limitations under the License.
 package health
 
 import (
-	"context"
 	"fmt"
-	"net"
 	"strconv"
-	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // RedisInfo is what a Redis probe read from one node.
@@ -41,51 +36,31 @@ type RedisInfo struct {
 	// ReplOffset is master_repl_offset on a primary and slave_repl_offset on a replica.
 	ReplOffset        int64
 	ConnectedReplicas int
+	// FailoverState is master_failover_state: no-failover, waiting-for-sync or failover-in-progress. A
+	// primary back at no-failover after a FAILOVER was issued means Redis aborted the hand-off.
+	FailoverState string
+	// UsedMemory is used_memory in bytes (0 when INFO memory was not read).
+	UsedMemory int64
 }
 
 // IsPrimary says whether the node is a Redis primary.
 func (i RedisInfo) IsPrimary() bool { return i.Err == nil && i.Role == "master" }
 
-// RedisProber reads INFO from nodes with one short-lived client per probe.
-type RedisProber struct {
-	Password string
-	Timeout  time.Duration
+// FailoverRunning says whether the node is a primary with a coordinated FAILOVER under way.
+func (i RedisInfo) FailoverRunning() bool {
+	return i.IsPrimary() && i.FailoverState != "" && i.FailoverState != "no-failover"
 }
 
-func (p RedisProber) client(ip string, port int32) *redis.Client {
-	timeout := p.Timeout
-	if timeout == 0 {
-		timeout = 2 * time.Second
-	}
-	return redis.NewClient(&redis.Options{
-		Addr: net.JoinHostPort(ip, strconv.Itoa(int(port))), Password: p.Password,
-		DialTimeout: timeout, ReadTimeout: timeout, WriteTimeout: timeout, MaxRetries: -1, PoolSize: 1,
-		// Health probes must not depend on the server speaking RESP3 or knowing CLIENT SETINFO.
-		Protocol: 2, DisableIdentity: true,
-	})
-}
-
-// Probe reads PING, INFO replication and INFO persistence from the node at ip:port.
-func (p RedisProber) Probe(ctx context.Context, ip string, port int32) RedisInfo {
-	c := p.client(ip, port)
-	defer c.Close()
-	if err := c.Ping(ctx).Err(); err != nil {
-		return RedisInfo{Err: err}
-	}
-	info, err := c.InfoMap(ctx, "replication", "persistence").Result()
-	if err != nil {
-		return RedisInfo{Err: err}
-	}
-	return parseInfo(info["Replication"], info["Persistence"])
-}
-
-func parseInfo(repl, persist map[string]string) RedisInfo {
+// ParseRedisInfo reads the fields the gates use from INFO's replication, persistence and memory sections
+// (as go-redis's InfoMap returns them).
+func ParseRedisInfo(repl, persist, memory map[string]string) RedisInfo {
 	atoi := func(s string) int64 { n, _ := strconv.ParseInt(s, 10, 64); return n }
 	out := RedisInfo{
 		Role: repl["role"], MasterHost: repl["master_host"], MasterPort: int(atoi(repl["master_port"])),
 		MasterLinkUp: repl["master_link_status"] == "up", SyncInProgress: repl["master_sync_in_progress"] == "1",
 		Loading: persist["loading"] == "1" || persist["async_loading"] == "1", BGSaveInProgress: persist["rdb_bgsave_in_progress"] == "1",
 		AOFRewrite: persist["aof_rewrite_in_progress"] == "1", ConnectedReplicas: int(atoi(repl["connected_slaves"])),
+		FailoverState: repl["master_failover_state"], UsedMemory: atoi(memory["used_memory"]),
 	}
 	if out.Role == "master" {
 		out.ReplOffset = atoi(repl["master_repl_offset"])
@@ -93,26 +68,6 @@ func parseInfo(repl, persist map[string]string) RedisInfo {
 		out.ReplOffset = atoi(repl["slave_repl_offset"])
 	}
 	return out
-}
-
-// Failover hands the primary role at primaryIP to the replica at targetIP with Redis' coordinated FAILOVER:
-// the primary pauses writes, waits for the target to catch up, then swaps roles, so no acknowledged write
-// is lost. A failover already in progress counts as started.
-func (p RedisProber) Failover(ctx context.Context, primaryIP, targetIP string, port int32, timeout time.Duration) error {
-	c := p.client(primaryIP, port)
-	defer c.Close()
-	err := c.Do(ctx, "FAILOVER", "TO", targetIP, strconv.Itoa(int(port)), "TIMEOUT", strconv.FormatInt(timeout.Milliseconds(), 10)).Err()
-	if err != nil && err.Error() == "ERR FAILOVER already in progress." {
-		return nil
-	}
-	return err
-}
-
-// ReplicaOf makes the node at ip replicate from the primary at primaryIP.
-func (p RedisProber) ReplicaOf(ctx context.Context, ip, primaryIP string, port int32) error {
-	c := p.client(ip, port)
-	defer c.Close()
-	return c.Do(ctx, "REPLICAOF", primaryIP, strconv.Itoa(int(port))).Err()
 }
 
 // RedisGates evaluates the Redis gates of one node given the cluster's primary offset: reachable and not

@@ -126,7 +126,8 @@ func run(ctx context.Context, o options) (err error) {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("\nkubectl against the demo: KUBECONFIG=%s %s get rp -o wide\n\n", kubeconfig, filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"), "kubectl"))
+	kubectlLine := fmt.Sprintf("kubectl against the demo: KUBECONFIG=%s %s get rp -o wide", kubeconfig, filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"), "kubectl"))
+	fmt.Printf("\n%s\n\n", kubectlLine)
 
 	final, watchErr := watch(ctx, env.Client, policies, writes, o.timeout)
 	wall := time.Since(started)
@@ -134,7 +135,7 @@ func run(ctx context.Context, o options) (err error) {
 	s := summarize(sc, srv, final, wall, load, o)
 	s.print(os.Stdout)
 	if o.hold && watchErr == nil {
-		fmt.Println("\nholding; interrupt (Ctrl-C) to stop everything")
+		fmt.Printf("\nholding; interrupt (Ctrl-C) to stop everything\n%s\n", kubectlLine)
 		<-ctx.Done()
 	}
 	return errors.Join(watchErr, loadErr, s.verdict())

@@ -32,12 +32,13 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
-	"github.com/cache-remediator/cache-remediator/controllers/awsclient"
-	"github.com/cache-remediator/cache-remediator/controllers/planner"
 	"github.com/cache-remediator/cache-remediator/cmd/awssim/awssim"
+	"github.com/cache-remediator/cache-remediator/controllers/awsclient"
+	"github.com/cache-remediator/cache-remediator/controllers/rollout"
 	"github.com/cache-remediator/cache-remediator/test/envtestutil"
 )
 
@@ -90,10 +91,10 @@ func BenchmarkThousandPolicies(b *testing.B) {
 	b.ResetTimer()
 	var total, own []time.Duration
 	for i := range b.N {
-		policy := scale.settled[i%len(scale.settled)].DeepCopy()
+		policy := scale.settled[i%len(scale.settled)]
 		awsBefore := scale.timer.nanos.Load()
 		start := time.Now()
-		if _, err := scale.manager.Engine.Reconcile(ctx, policy); err != nil {
+		if _, err := scale.manager.Reconciler.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(&policy)}); err != nil {
 			b.Fatal(err)
 		}
 		took := time.Since(start)
@@ -123,7 +124,7 @@ func newScaleFixture(e *envtestutil.Env) (*scaleFixture, error) {
 	for i := range scalePolicies {
 		names[i] = fmt.Sprintf("cache-%04d", i)
 		sc.LaunchTemplates = append(sc.LaunchTemplates, awssim.ScenarioLaunchTemplate{Name: names[i],
-			Versions: []awssim.ScenarioTemplateVersion{{ImageID: amiOld, InstanceType: typeName}}})
+			Versions: []awssim.ScenarioTemplateVersion{{ImageID: amiOld, InstanceType: typeName}}, Tags: map[string]string{v1.OptInTagKey: ns + "." + names[i]}})
 		sc.Clusters = append(sc.Clusters, awssim.ScenarioCluster{Name: names[i], Groups: []awssim.ScenarioGroup{{Name: names[i],
 			Zone: "us-east-1a", Size: scaleNodes, LaunchTemplate: names[i], Tags: map[string]string{v1.OptInTagKey: ns + "." + names[i]}}}})
 	}
@@ -143,7 +144,7 @@ func newScaleFixture(e *envtestutil.Env) (*scaleFixture, error) {
 	cfg.HTTPClient = f.timer
 	f.manager, err = e.StartManager(envtestutil.ManagerOptions{Namespace: ns, AWS: cfg,
 		AWSOptions: awsclient.Options{RequestsPerSecond: 10000, MaxBackoff: 20 * time.Millisecond},
-		Timings:    planner.Timings{Transition: time.Second, Blocked: 2 * time.Second, Idle: time.Hour}})
+		Timings:    rollout.Timings{Transition: time.Second, Blocked: 2 * time.Second, Idle: time.Hour}})
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"k8s.io/client-go/rest"
-	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -33,7 +32,7 @@ import (
 	"github.com/cache-remediator/cache-remediator/controllers"
 	"github.com/cache-remediator/cache-remediator/controllers/asgengine"
 	"github.com/cache-remediator/cache-remediator/controllers/awsclient"
-	"github.com/cache-remediator/cache-remediator/controllers/planner"
+	"github.com/cache-remediator/cache-remediator/controllers/rollout"
 )
 
 // ManagerOptions says how an in-process manager (the reconciler and the ASG engine) runs.
@@ -45,22 +44,25 @@ type ManagerOptions struct {
 	AWS        aws.Config
 	AWSOptions awsclient.Options
 	// Timings are the engine's requeue intervals.
-	Timings planner.Timings
+	Timings rollout.Timings
 	// Identity is who the manager is to the API server (default: the envtest admin).
 	Identity *rest.Config
 	// LeaderElectionNamespace, when set, makes the manager elect a leader with a Lease there.
 	LeaderElectionNamespace string
+	// WrapRedisActions wraps the hand-off's Redis commands (see controllers.Config).
+	WrapRedisActions func(asgengine.RedisActions) asgengine.RedisActions
 }
 
 // Manager is a running in-process manager.
 type Manager struct {
-	Engine  *asgengine.Engine
-	cancel  context.CancelFunc
-	stopped chan struct{}
-	err     error
+	Reconciler *controllers.RemediationPolicyReconciler
+	cancel     context.CancelFunc
+	stopped    chan struct{}
+	err        error
 }
 
-// StartManager starts a manager wired like cmd/manager's, with the options' AWS and identity.
+// StartManager starts a manager wired by controllers.Setup, as cmd/manager's is, with the options' AWS and
+// identity.
 func (e *Env) StartManager(o ManagerOptions) (*Manager, error) {
 	identity := e.Config
 	if o.Identity != nil {
@@ -77,18 +79,13 @@ func (e *Env) StartManager(o ManagerOptions) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := o.AWS.Copy()
-	awsclient.Instrument(&cfg, o.AWSOptions)
-	recorder := mgr.GetEventRecorder("cache-remediator")
-	engine := asgengine.New(mgr.GetClient(), recorder, clock.RealClock{}, awsclient.NewClients(cfg))
-	engine.Timings = o.Timings
-	reconciler := &controllers.RemediationPolicyReconciler{Client: mgr.GetClient(), Recorder: recorder, Clock: clock.RealClock{}, Engine: engine,
-		Options: controller.Options{SkipNameValidation: ptr.To(true)}}
-	if err := reconciler.SetupWithManager(mgr); err != nil {
+	reconciler, err := controllers.Setup(mgr, controllers.Config{AWS: o.AWS, AWSOptions: o.AWSOptions, Timings: o.Timings,
+		Controller: controller.Options{SkipNameValidation: ptr.To(true)}, WrapRedisActions: o.WrapRedisActions})
+	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	m := &Manager{Engine: engine, cancel: cancel, stopped: make(chan struct{})}
+	m := &Manager{Reconciler: reconciler, cancel: cancel, stopped: make(chan struct{})}
 	go func() {
 		defer close(m.stopped)
 		m.err = mgr.Start(ctx)

@@ -50,7 +50,8 @@ var _ = Describe("A policy whose target cannot be remediated", func() {
 			}).WithTimeout(20 * time.Second).Should(Equal(reason))
 			got := get(policy)
 			Expect(got.Status.Phase).To(Equal(v1.PhaseBlocked))
-			Expect(got.Status.BlockedBy).To(ContainSubstring(message))
+			Expect(got.Status.BlockedBy).To(Equal(reason), "the kubectl column holds the reason")
+			Expect(meta.FindStatusCondition(got.Status.Conditions, v1.ConditionReady).Message).To(ContainSubstring(message))
 			Expect(meta.IsStatusConditionTrue(got.Status.Conditions, v1.ConditionDegraded)).To(BeTrue())
 			Expect(meta.IsStatusConditionTrue(got.Status.Conditions, v1.ConditionStalled)).To(BeTrue())
 			Eventually(func() []string {
@@ -60,7 +61,7 @@ var _ = Describe("A policy whose target cannot be remediated", func() {
 				}
 				return reasons
 			}).WithTimeout(5 * time.Second).Should(ContainElement(reason))
-			Consistently(c.mutatingCalls).WithTimeout(2 * time.Second).Should(BeEmpty())
+			Consistently(c.mutatingCalls).WithTimeout(quiet).Should(BeEmpty())
 		},
 		Entry("a group that does not exist", true, func(c *simCluster, p *v1.RemediationPolicy) {
 			p.Spec.Target.AutoScalingGroups.Names = append(p.Spec.Target.AutoScalingGroups.Names, "nope")
@@ -102,7 +103,7 @@ var _ = Describe("A policy whose target cannot be remediated", func() {
 		ctl := startController(c, false)
 		defer ctl.stop()
 		Eventually(phaseOf(policy)).WithTimeout(20 * time.Second).Should(Equal(v1.PhaseBlocked))
-		c.srv.TagGroups(c.groups, v1.OptInTagKey, c.ns+"."+c.policy)
+		c.optIn()
 		Eventually(phaseOf(policy)).WithTimeout(60 * time.Second).Should(Equal(v1.PhaseSucceeded))
 	})
 })

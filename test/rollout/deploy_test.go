@@ -27,6 +27,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/rest"
@@ -119,7 +120,12 @@ var _ = Describe("Installing with kubectl apply -k: config/default under the exa
 			Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + installNamespace, "system:authenticated"}}
 		ctl := startManager(c, managerOptions{identity: identity, leaderElectionNamespace: installNamespace})
 		defer ctl.stop()
-		Eventually(func() string { return get(policy).Status.BlockedBy }).WithTimeout(30*time.Second).
+		Eventually(func() string {
+			if ready := meta.FindStatusCondition(get(policy).Status.Conditions, v1.ConditionReady); ready != nil {
+				return ready.Message
+			}
+			return ""
+		}).WithTimeout(30*time.Second).
 			Should(ContainSubstring("has no key password"), "the Secret was read: a Forbidden read would say so instead")
 		Expect(c.mutatingCalls()).To(BeEmpty())
 

@@ -30,6 +30,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
@@ -37,9 +38,10 @@ import (
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
-	"github.com/cache-remediator/cache-remediator/controllers/awsclient"
-	"github.com/cache-remediator/cache-remediator/controllers/planner"
 	"github.com/cache-remediator/cache-remediator/cmd/awssim/awssim"
+	"github.com/cache-remediator/cache-remediator/controllers/asgengine"
+	"github.com/cache-remediator/cache-remediator/controllers/awsclient"
+	"github.com/cache-remediator/cache-remediator/controllers/rollout"
 	"github.com/cache-remediator/cache-remediator/test/envtestutil"
 	"github.com/cache-remediator/cache-remediator/test/redisload"
 )
@@ -59,9 +61,12 @@ const (
 
 var (
 	goalNew  = v1.ImageAndType{ImageID: amiNew, InstanceType: typeNew}
-	fastPoll = planner.Timings{Transition: 250 * time.Millisecond, Blocked: 500 * time.Millisecond, Idle: 30 * time.Second}
-	zones    = []string{"us-east-1a", "us-east-1b", "us-east-1c"}
-	nsSeq    int
+	fastPoll = rollout.Timings{Transition: 250 * time.Millisecond, Blocked: 500 * time.Millisecond, Idle: 2 * time.Second}
+	// quiet is how long a Consistently watches for something that must not happen: longer than three idle
+	// requeues (with their jitter), so the controller looks again several times within it.
+	quiet = 3*fastPoll.Idle + fastPoll.Idle/2
+	zones = []string{"us-east-1a", "us-east-1b", "us-east-1c"}
+	nsSeq int
 )
 
 // simCluster is a simulated account with one cache cluster of three groups (one node per zone).
@@ -81,6 +86,14 @@ type clusterOptions struct {
 	launchConfiguration bool
 	// maxSize is each group's max size (default: its size plus one).
 	maxSize int64
+	// size is each group's size (default 1).
+	size *int64
+	// version is how the groups name their launch template version (default $Default).
+	version string
+	// zones are the groups' zones, one group each (default: three).
+	zones []string
+	// speed runs simulated time this many times faster than real time (default 60).
+	speed float64
 }
 
 // newCluster builds the account; its groups opt in for policy ns/policy.
@@ -92,20 +105,32 @@ func newCluster(policy string, opts clusterOptions) *simCluster {
 	if opts.tagged {
 		tags[v1.OptInTagKey] = ns + "." + policy
 	}
+	clockSpeed := float64(speed)
+	if opts.speed > 0 {
+		clockSpeed = opts.speed
+	}
 	sc := &awssim.Scenario{
-		ClockSpeed: speed, Redis: opts.redis, HTTPStatusPort: opts.httpPort,
+		ClockSpeed: clockSpeed, Redis: opts.redis, HTTPStatusPort: opts.httpPort,
 		Delays: &awssim.ScenarioDelays{Launch: "90s", Terminate: "30s", WarmUp: "60s"},
 		Images: []awssim.ScenarioImage{{ID: amiOld, Architecture: "arm64"}, {ID: amiNew, Architecture: "arm64"},
 			{ID: amiBroken, Architecture: "arm64", Unhealthy: true}, {ID: amiX86, Architecture: "x86_64"}, {ID: amiGone, Architecture: "arm64", State: "deregistered"}, {ID: amiThird, Architecture: "arm64"}},
 		InstanceTypes:   []awssim.ScenarioInstanceType{{Name: typeOld, Architectures: []string{"arm64"}}, {Name: typeNew, Architectures: []string{"arm64"}}},
-		LaunchTemplates: []awssim.ScenarioLaunchTemplate{{Name: policy, Versions: []awssim.ScenarioTemplateVersion{{ImageID: amiOld, InstanceType: typeOld}}}},
+		LaunchTemplates: []awssim.ScenarioLaunchTemplate{{Name: policy, Versions: []awssim.ScenarioTemplateVersion{{ImageID: amiOld, InstanceType: typeOld}}, Tags: tags}},
 	}
 	c := &simCluster{ns: ns, policy: policy}
 	var groups []awssim.ScenarioGroup
-	for _, z := range zones {
+	groupZones := zones
+	if opts.zones != nil {
+		groupZones = opts.zones
+	}
+	for _, z := range groupZones {
 		name := fmt.Sprintf("%s-%s", policy, z[len(z)-1:])
 		c.groups = append(c.groups, name)
-		group := awssim.ScenarioGroup{Name: name, Zone: z, Size: 1, MaxSize: opts.maxSize, LaunchTemplate: policy, Tags: tags}
+		size := int64(1)
+		if opts.size != nil {
+			size = *opts.size
+		}
+		group := awssim.ScenarioGroup{Name: name, Zone: z, Size: size, MaxSize: opts.maxSize, LaunchTemplate: policy, Version: opts.version, Tags: tags}
 		if opts.launchConfiguration {
 			group.LaunchTemplate, group.LaunchConfiguration = "", policy+"-legacy"
 		}
@@ -122,6 +147,14 @@ func newCluster(policy string, opts clusterOptions) *simCluster {
 	return c
 }
 
+// optIn tags the cluster's groups and their launch template for its policy, as a user opting in would.
+func (c *simCluster) optIn() {
+	c.srv.TagGroups(c.groups, v1.OptInTagKey, c.ns+"."+c.policy)
+	id, ok := c.srv.LaunchTemplateID(c.policy)
+	Expect(ok).To(BeTrue())
+	c.srv.TagLaunchTemplate(id, v1.OptInTagKey, c.ns+"."+c.policy)
+}
+
 // policyFor is a policy on the cluster's groups with test-sized durations.
 func (c *simCluster) policyFor(goal v1.ImageAndType, health v1.HealthSpec) *v1.RemediationPolicy {
 	if health.StableFor == nil {
@@ -129,6 +162,10 @@ func (c *simCluster) policyFor(goal v1.ImageAndType, health v1.HealthSpec) *v1.R
 	}
 	if health.NodeTimeout == nil {
 		health.NodeTimeout = &metav1.Duration{Duration: 30 * time.Second}
+	}
+	if health.Redis == nil && health.HTTP == nil {
+		// These clusters run no cache (or the test is about something else): EC2 checks alone, said so.
+		health.UnsafeSkipDataPlaneGates = true
 	}
 	return &v1.RemediationPolicy{
 		ObjectMeta: metav1.ObjectMeta{Name: c.policy, Namespace: c.ns},
@@ -154,6 +191,10 @@ type managerOptions struct {
 	identity *rest.Config
 	// leaderElectionNamespace, when set, makes the manager elect a leader with a Lease there.
 	leaderElectionNamespace string
+	// wrapRedis wraps the hand-off's Redis commands.
+	wrapRedis func(asgengine.RedisActions) asgengine.RedisActions
+	// timings are the controller's requeue intervals (default fastPoll).
+	timings *rollout.Timings
 }
 
 // startController starts a manager against envtest whose engine talks to the simulator.
@@ -166,8 +207,12 @@ func startManager(c *simCluster, o managerOptions) *controllerProcess {
 	if o.throttled {
 		opts.MaxAttempts = 10
 	}
-	m, err := env.StartManager(envtestutil.ManagerOptions{Namespace: c.ns, AWS: c.srv.SDKConfig(), AWSOptions: opts, Timings: fastPoll,
-		Identity: o.identity, LeaderElectionNamespace: o.leaderElectionNamespace})
+	timings := fastPoll
+	if o.timings != nil {
+		timings = *o.timings
+	}
+	m, err := env.StartManager(envtestutil.ManagerOptions{Namespace: c.ns, AWS: c.srv.SDKConfig(), AWSOptions: opts, Timings: timings,
+		Identity: o.identity, LeaderElectionNamespace: o.leaderElectionNamespace, WrapRedisActions: o.wrapRedis})
 	Expect(err).NotTo(HaveOccurred())
 	return &controllerProcess{manager: m}
 }
@@ -191,7 +236,9 @@ func phaseOf(p *v1.RemediationPolicy) func() v1.Phase {
 	return func() v1.Phase {
 		got := get(p)
 		if got.Status.Phase == v1.PhaseFailed || got.Status.Phase == v1.PhaseBlocked {
-			GinkgoWriter.Printf("policy %s is %s: %s\n", p.Name, got.Status.Phase, got.Status.BlockedBy)
+			if ready := meta.FindStatusCondition(got.Status.Conditions, v1.ConditionReady); ready != nil {
+				GinkgoWriter.Printf("policy %s is %s: %s: %s\n", p.Name, got.Status.Phase, ready.Reason, ready.Message)
+			}
 		}
 		return got.Status.Phase
 	}

@@ -27,6 +27,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	. "github.com/onsi/gomega/gstruct"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/utils/ptr"
@@ -149,8 +150,8 @@ var _ = Describe("Following policies with kubectl", func() {
 		kstatuses[v1.PhasePending] = kstatusIn(ec, v1.PhasePending)
 		expectRow(ec, v1.PhasePending, Keys{
 			"header": Equal("NAME TARGET IMAGE TYPE UPDATED PHASE NODE STEP BLOCKED-BY AGE"),
-			"TARGET": Equal("elasticache/sessions"), "IMAGE": BeEmpty(), "TYPE": Equal("cache.r6g.xlarge"), "UPDATED": Equal("0/0"),
-			"BLOCKED-BY": HavePrefix(v1.ReasonEngineNotImplemented + ": ")})
+			"TARGET": Equal("elasticache/sessions"), "IMAGE": BeEmpty(), "TYPE": Equal("cache.r6g.xlarge"), "UPDATED": BeEmpty(),
+			"BLOCKED-BY": Equal(v1.ReasonEngineNotImplemented)})
 
 		By("a canary on a broken AMI without rollback: Progressing on the canary, then Failed")
 		broken := v1.ImageAndType{ImageID: amiBroken, InstanceType: typeNew}
@@ -163,8 +164,8 @@ var _ = Describe("Following policies with kubectl", func() {
 		expectRow(policy, v1.PhaseProgressing, Keys{"TARGET": Equal("asg/" + c.groups[0] + "(+2)"), "IMAGE": Equal(amiBroken), "TYPE": Equal(typeNew),
 			"UPDATED": Equal("0/3"), "NODE": HavePrefix("i-"), "STEP": Equal(string(v1.StepReplaceNode)), "BLOCKED-BY": BeEmpty()})
 		kstatuses[v1.PhaseFailed] = kstatusIn(policy, v1.PhaseFailed)
-		expectRow(policy, v1.PhaseFailed, Keys{"NODE": BeEmpty(), "STEP": BeEmpty(),
-			"BLOCKED-BY": And(HavePrefix(v1.ReasonNodeTimeout+": "), ContainSubstring(v1.AnnotationRetry))})
+		expectRow(policy, v1.PhaseFailed, Keys{"NODE": BeEmpty(), "STEP": BeEmpty(), "BLOCKED-BY": Equal(v1.ReasonNodeTimeout)})
+		Expect(meta.FindStatusCondition(get(policy).Status.Conditions, v1.ConditionReady).Message).To(ContainSubstring(v1.AnnotationRetry), "the sentence is in the condition")
 
 		By("a new goal while a node fails its EC2 status checks: Blocked on that node")
 		var impaired string
@@ -180,13 +181,13 @@ var _ = Describe("Following policies with kubectl", func() {
 			p.Spec.Strategy.RollbackOnFailure = true
 		})
 		kstatuses[v1.PhaseBlocked] = kstatusIn(policy, v1.PhaseBlocked)
-		expectRow(policy, v1.PhaseBlocked, Keys{"IMAGE": Equal(amiNew), "NODE": BeEmpty(),
-			"BLOCKED-BY": And(HavePrefix(v1.ReasonGateBlocked+": "), ContainSubstring(impaired))})
+		expectRow(policy, v1.PhaseBlocked, Keys{"IMAGE": Equal(amiNew), "NODE": BeEmpty(), "BLOCKED-BY": Equal(v1.ReasonGateBlocked)})
+		Expect(meta.FindStatusCondition(get(policy).Status.Conditions, v1.ConditionReady).Message).To(ContainSubstring(impaired))
 
 		By("pausing it with the annotation: Paused")
 		update(policy, func(p *v1.RemediationPolicy) { p.Annotations = map[string]string{v1.AnnotationPaused: "true"} })
 		kstatuses[v1.PhasePaused] = kstatusIn(policy, v1.PhasePaused)
-		expectRow(policy, v1.PhasePaused, Keys{"BLOCKED-BY": HavePrefix(v1.ReasonPausedByAnnotation + ": ")})
+		expectRow(policy, v1.PhasePaused, Keys{"BLOCKED-BY": Equal(v1.ReasonPausedByAnnotation)})
 
 		By("the node healthy again and the pause lifted: the broken canary goes first, then the rest, Succeeded")
 		c.srv.SetImpaired(impaired, false)
@@ -202,7 +203,7 @@ var _ = Describe("Following policies with kubectl", func() {
 		expectRow(policy, v1.PhaseRollingBack, Keys{"IMAGE": Equal(amiBroken), "NODE": HavePrefix("i-"), "STEP": Equal(string(v1.StepReplaceNode))})
 		kstatuses[v1.PhaseRolledBack] = kstatusIn(policy, v1.PhaseRolledBack)
 		expectRow(policy, v1.PhaseRolledBack, Keys{"IMAGE": Equal(amiBroken), "UPDATED": Equal("0/3"), "NODE": BeEmpty(),
-			"BLOCKED-BY": HavePrefix(v1.ReasonRolledBack + ": ")})
+			"BLOCKED-BY": Equal(v1.ReasonRolledBack)})
 		expectClusterOn(c, goalNew)
 
 		By("kstatus: arrived is Current, a halt that needs the user is Failed, everything else InProgress")

@@ -18,6 +18,7 @@ package rollout_test
 
 import (
 	"net/http"
+	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -76,7 +77,7 @@ var _ = Describe("A replacement that never becomes healthy", func() {
 		Expect(got.Status.FailedTarget.Goal).To(Equal(broken))
 		Expect(events(got)).To(ContainElement(HaveField("Reason", v1.ReasonNodeTimeout)))
 
-		Consistently(c.terminations).WithTimeout(3*time.Second).Should(HaveLen(1), "no second node is touched")
+		Consistently(c.terminations).WithTimeout(quiet).Should(HaveLen(1), "no second node is touched")
 		Expect(get(policy).Status.Phase).To(Equal(v1.PhaseFailed), "and the failed goal is not retried")
 	})
 })
@@ -91,14 +92,19 @@ var _ = Describe("A controller that is stopped and restarted", func() {
 		// The first termination call kills the controller while the call is in flight: AWS acts, the
 		// controller never hears back.
 		var ctl *controllerProcess
-		killedMidCall := false
+		var mu sync.Mutex
+		killedDuring := "" // the instance whose termination call the controller died during
 		c.srv.SetHooks(func(call awssim.Call) {
-			if call.Action == "TerminateInstanceInAutoScalingGroup" && !killedMidCall {
-				killedMidCall = true
+			mu.Lock()
+			defer mu.Unlock()
+			if call.Action == "TerminateInstanceInAutoScalingGroup" && killedDuring == "" {
+				killedDuring = call.Params.Get("InstanceId")
 				go ctl.cancel()
 				time.Sleep(300 * time.Millisecond)
 			}
 		}, nil)
+		// What the API server held once the killed controller was gone: the step it recorded before the call.
+		var afterKill *v1.StepStatus
 		ctl = startController(c, false)
 		restarts := 0
 		var lastStep string
@@ -110,6 +116,11 @@ var _ = Describe("A controller that is stopped and restarted", func() {
 			}
 			select {
 			case <-ctl.manager.Stopped():
+				mu.Lock()
+				if killedDuring != "" && afterKill == nil {
+					afterKill = get(policy).Status.CurrentStep
+				}
+				mu.Unlock()
 				ctl = startController(c, false)
 				restarts++
 			default:
@@ -125,7 +136,13 @@ var _ = Describe("A controller that is stopped and restarted", func() {
 		}).WithTimeout(120 * time.Second).WithPolling(100 * time.Millisecond).Should(Equal(v1.PhaseSucceeded))
 		ctl.stop()
 		GinkgoWriter.Printf("controller restarted %d times\n", restarts)
-		Expect(killedMidCall).To(BeTrue())
+		By("having killed a controller during its termination call, after AWS acted and before it heard back")
+		Expect(afterKill).NotTo(BeNil(), "the controller died with a step recorded")
+		Expect(afterKill.Type).To(Equal(v1.StepReplaceNode))
+		Expect(afterKill.InstanceID).To(Equal(killedDuring))
+		Expect(afterKill.ActionTaken).To(BeFalse(), "the dead controller never recorded the termination it made")
+		inst, _ := c.srv.Instance(killedDuring)
+		Expect(inst.LifecycleState).NotTo(Equal(awssim.StateInService), "AWS did terminate it")
 		Expect(restarts).To(BeNumerically(">=", 6))
 		Expect(c.terminations()).To(ConsistOf(original[0].ID, original[1].ID, original[2].ID), "exactly one termination per node")
 	})

@@ -1,0 +1,91 @@
+/*
+Copyright 2026 The cache-remediator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package probe does the I/O of the health gates and the Redis actions: it reads Redis INFO and HTTP status
+// endpoints, and issues FAILOVER and REPLICAOF. What the answers mean is decided in package health.
+package probe
+
+import (
+	"context"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/cache-remediator/cache-remediator/controllers/health"
+)
+
+// RedisCredentials are what a Redis connection authenticates with.
+type RedisCredentials struct {
+	Username string
+	Password string
+}
+
+// Redis reads INFO from nodes and issues the hand-off commands, one short-lived client per call.
+type Redis struct {
+	Credentials RedisCredentials
+	Timeout     time.Duration
+}
+
+func (p Redis) client(ip string, port int32) *redis.Client {
+	timeout := p.Timeout
+	if timeout == 0 {
+		timeout = 2 * time.Second
+	}
+	return redis.NewClient(&redis.Options{
+		Addr: net.JoinHostPort(ip, strconv.Itoa(int(port))), Username: p.Credentials.Username, Password: p.Credentials.Password,
+		DialTimeout: timeout, ReadTimeout: timeout, WriteTimeout: timeout, MaxRetries: -1, PoolSize: 1,
+		// Health probes must not depend on the server speaking RESP3 or knowing CLIENT SETINFO.
+		Protocol: 2, DisableIdentity: true,
+	})
+}
+
+// Probe reads PING and INFO replication, persistence and memory from the node at ip:port.
+func (p Redis) Probe(ctx context.Context, ip string, port int32) health.RedisInfo {
+	c := p.client(ip, port)
+	defer c.Close()
+	if err := c.Ping(ctx).Err(); err != nil {
+		return health.RedisInfo{Err: err}
+	}
+	info, err := c.InfoMap(ctx, "replication", "persistence", "memory").Result()
+	if err != nil {
+		return health.RedisInfo{Err: err}
+	}
+	return health.ParseRedisInfo(info["Replication"], info["Persistence"], info["Memory"])
+}
+
+// Failover hands the primary role at primaryIP to the replica at targetIP with Redis' coordinated FAILOVER:
+// the primary pauses writes, waits for the target to catch up, then swaps roles, so no acknowledged write
+// is lost. It only starts the hand-off; Redis aborts it if the target does not catch up within timeout,
+// which the caller sees as the primary back at master_failover_state no-failover. A failover already in
+// progress counts as started.
+func (p Redis) Failover(ctx context.Context, primaryIP, targetIP string, port int32, timeout time.Duration) error {
+	c := p.client(primaryIP, port)
+	defer c.Close()
+	err := c.Do(ctx, "FAILOVER", "TO", targetIP, strconv.Itoa(int(port)), "TIMEOUT", strconv.FormatInt(timeout.Milliseconds(), 10)).Err()
+	if err != nil && err.Error() == "ERR FAILOVER already in progress." {
+		return nil
+	}
+	return err
+}
+
+// ReplicaOf makes the node at ip replicate from the primary at primaryIP.
+func (p Redis) ReplicaOf(ctx context.Context, ip, primaryIP string, port int32) error {
+	c := p.client(ip, port)
+	defer c.Close()
+	return c.Do(ctx, "REPLICAOF", primaryIP, strconv.Itoa(int(port))).Err()
+}

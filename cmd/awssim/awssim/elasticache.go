@@ -25,6 +25,10 @@ import (
 	"time"
 )
 
+// The ElastiCache side of the simulator follows what the real service does as far as it is documented
+// (see reference/elasticache-semantics.md in the project's shared notes); where AWS documents nothing, the
+// choice made here is marked [unknown] in a comment, so that it is easy to find and change.
+
 var elastiCacheHandlers = map[string]handler{
 	"DescribeReplicationGroups":        (*Sim).describeReplicationGroups,
 	"DescribeCacheClusters":            (*Sim).describeCacheClusters,
@@ -39,8 +43,11 @@ var elastiCacheHandlers = map[string]handler{
 	"ListTagsForResource":              (*Sim).listTagsForResource,
 }
 
-// testFailoverQuota is how many TestFailover calls ElastiCache allows per rolling 24 hours.
-const testFailoverQuota = 5
+// account is the simulated AWS account id in ARNs.
+const account = "111122223333"
+
+// eventRetention is how far back DescribeEvents can look: 14 days.
+const eventRetention = 14 * 24 * time.Hour
 
 func cacheFault(code, format string, args ...any) *apiError {
 	status := http.StatusBadRequest
@@ -50,25 +57,105 @@ func cacheFault(code, format string, args ...any) *apiError {
 	return errorf(status, code, format, args...)
 }
 
+func invalidValue(format string, args ...any) *apiError {
+	return cacheFault("InvalidParameterValue", format, args...)
+}
+
+func invalidCombination(format string, args ...any) *apiError {
+	return cacheFault("InvalidParameterCombination", format, args...)
+}
+
+// replicationGroup finds a group; ids are case-insensitive (ElastiCache stores them lower-case).
 func (s *Sim) replicationGroup(id string) (*ReplicationGroup, *apiError) {
-	rg := s.replication[id]
+	rg := s.replication[strings.ToLower(id)]
 	if rg == nil {
-		return nil, cacheFault("ReplicationGroupNotFoundFault", "ReplicationGroup %s not found.", id)
+		return nil, cacheFault("ReplicationGroupNotFoundFault", "Replication group %s not found.", id)
 	}
 	return rg, nil
 }
 
-func (s *Sim) rgARN(id string) string {
-	return "arn:aws:elasticache:" + s.region + ":111122223333:replicationgroup:" + id
+// cacheCluster finds a member cache cluster by id.
+func (s *Sim) cacheCluster(id string) (*ReplicationGroup, *CacheMember, *apiError) {
+	id = strings.ToLower(id)
+	for _, rgID := range sortedKeys(s.replication) {
+		rg := s.replication[rgID]
+		for _, m := range rg.Members {
+			if m.ClusterID == id {
+				return rg, m, nil
+			}
+		}
+	}
+	return nil, nil, cacheFault("CacheClusterNotFound", "Cache cluster %s not found.", id)
 }
 
-func (rg *ReplicationGroup) primary() *CacheMember {
+func (s *Sim) arn(kind, id string) string {
+	return "arn:aws:elasticache:" + s.region + ":" + account + ":" + kind + ":" + id
+}
+
+func (s *Sim) rgARN(id string) string { return s.arn("replicationgroup", id) }
+
+// maxRecords reads MaxRecords: absent means def; outside [lo, hi] is refused, as ElastiCache does.
+func maxRecords(form url.Values, def, lo, hi int) (int, *apiError) {
+	v := form.Get("MaxRecords")
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, invalidValue("The parameter MaxRecords must be between %d and %d.", lo, hi)
+	}
+	return n, nil
+}
+
+// ecPage cuts one page of n items for an ElastiCache Describe: MaxRecords lo..hi (default hi), Marker.
+func ecPage(action string, form url.Values, lo, hi, n int) (start, end int, next string, err *apiError) {
+	size, err := maxRecords(form, hi, lo, hi)
+	if err != nil {
+		return 0, 0, "", err
+	}
+	start, end, next, err = page(action, form.Get("Marker"), size, hi, hi, n)
+	if err != nil {
+		// ElastiCache models no InvalidNextToken: a bad marker is a bad parameter value.
+		return 0, 0, "", invalidValue("The parameter Marker is not valid.")
+	}
+	return start, end, next, nil
+}
+
+func (rg *ReplicationGroup) primaryOf(nodeGroup string) *CacheMember {
 	for _, m := range rg.Members {
-		if m.Role == "primary" {
+		if m.NodeGroupID == nodeGroup && m.Role == "primary" {
 			return m
 		}
 	}
 	return nil
+}
+
+func (rg *ReplicationGroup) nodeGroupMembers(nodeGroup string) []*CacheMember {
+	var out []*CacheMember
+	for _, m := range rg.Members {
+		if m.NodeGroupID == nodeGroup {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// regionCode is the short region name in ElastiCache DNS names.
+func (s *Sim) regionCode() string {
+	parts := strings.Split(s.region, "-")
+	if len(parts) != 3 {
+		return s.region
+	}
+	return parts[0][:min(2, len(parts[0]))] + parts[1][:1] + parts[2]
+}
+
+// host is where a member answers: its redis-server's loopback address when the simulator runs one, else a
+// DNS-style name.
+func (s *Sim) host(m *CacheMember) string {
+	if m.Address != "" {
+		return m.Address
+	}
+	return m.ClusterID + ".xxxxxx.0001." + s.regionCode() + ".cache.amazonaws.com"
 }
 
 func endpoint(w *xw, name, host string) {
@@ -78,9 +165,32 @@ func endpoint(w *xw, name, host string) {
 	w.close(name)
 }
 
+// slots is the hash slot range of the i-th of n shards.
+func slots(i, n int) string {
+	per := 16384 / n
+	lo, hi := i*per, (i+1)*per-1
+	if i == n-1 {
+		hi = 16383
+	}
+	return fmt.Sprintf("%d-%d", lo, hi)
+}
+
+func enabled(b bool) string {
+	if b {
+		return "enabled"
+	}
+	return "disabled"
+}
+
 func (s *Sim) writeReplicationGroup(w *xw, rg *ReplicationGroup) {
 	w.text("ReplicationGroupId", rg.ID)
 	w.text("Description", rg.Description)
+	if rg.GlobalReplicationGroupID != "" {
+		w.open("GlobalReplicationGroupInfo")
+		w.text("GlobalReplicationGroupId", rg.GlobalReplicationGroupID)
+		w.text("GlobalReplicationGroupMemberRole", rg.GlobalReplicationGroupRole)
+		w.close("GlobalReplicationGroupInfo")
+	}
 	w.text("Status", rg.Status)
 	w.open("PendingModifiedValues")
 	w.close("PendingModifiedValues")
@@ -89,34 +199,70 @@ func (s *Sim) writeReplicationGroup(w *xw, rg *ReplicationGroup) {
 		ids[i] = m.ClusterID
 	}
 	w.strings("MemberClusters", "ClusterId", ids)
-	w.list("NodeGroups", "NodeGroup", 1, func(int) {
-		w.text("NodeGroupId", "0001")
+	groups := rg.NodeGroupIDs()
+	w.list("NodeGroups", "NodeGroup", len(groups), func(i int) {
+		ng := groups[i]
+		w.text("NodeGroupId", ng)
 		w.text("Status", rg.Status)
-		endpoint(w, "PrimaryEndpoint", rg.ID+".xxxxxx.ng.0001.use1.cache.amazonaws.com")
-		endpoint(w, "ReaderEndpoint", rg.ID+"-ro.xxxxxx.ng.0001.use1.cache.amazonaws.com")
-		w.list("NodeGroupMembers", "NodeGroupMember", len(rg.Members), func(i int) {
-			m := rg.Members[i]
+		if rg.ClusterEnabled {
+			w.text("Slots", slots(i, len(groups)))
+		} else if p := rg.primaryOf(ng); p != nil {
+			if p.Address != "" {
+				endpoint(w, "PrimaryEndpoint", p.Address)
+				endpoint(w, "ReaderEndpoint", s.readerHost(rg, ng))
+			} else {
+				endpoint(w, "PrimaryEndpoint", rg.ID+".xxxxxx.ng.0001."+s.regionCode()+".cache.amazonaws.com")
+				endpoint(w, "ReaderEndpoint", rg.ID+"-ro.xxxxxx.ng.0001."+s.regionCode()+".cache.amazonaws.com")
+			}
+		}
+		members := rg.nodeGroupMembers(ng)
+		w.list("NodeGroupMembers", "NodeGroupMember", len(members), func(j int) {
+			m := members[j]
 			w.text("CacheClusterId", m.ClusterID)
 			w.text("CacheNodeId", "0001")
-			endpoint(w, "ReadEndpoint", m.ClusterID+".xxxxxx.0001.use1.cache.amazonaws.com")
+			if !rg.ClusterEnabled {
+				// ReadEndpoint and CurrentRole exist only with cluster mode disabled.
+				endpoint(w, "ReadEndpoint", s.host(m))
+			}
 			w.text("PreferredAvailabilityZone", m.Zone)
-			w.text("CurrentRole", m.Role)
+			if !rg.ClusterEnabled {
+				w.text("CurrentRole", m.Role)
+			}
 		})
 	})
+	if rg.SnapshottingClusterID != "" && !rg.ClusterEnabled {
+		w.text("SnapshottingClusterId", rg.SnapshottingClusterID)
+	}
 	w.text("AutomaticFailover", enabled(rg.AutomaticFailover))
 	w.text("MultiAZ", enabled(rg.MultiAZ))
-	w.bool("ClusterEnabled", false)
+	if rg.ClusterEnabled {
+		host := "clustercfg." + rg.ID + ".xxxxxx." + s.regionCode() + ".cache.amazonaws.com"
+		if p := rg.primaryOf(groups[0]); p != nil && p.Address != "" {
+			// The real configuration endpoint is a DNS name resolving to the cluster's nodes; with processes
+			// it is the first shard's primary.
+			host = p.Address
+		}
+		endpoint(w, "ConfigurationEndpoint", host)
+	}
+	w.int("SnapshotRetentionLimit", int64(rg.SnapshotRetentionLimit))
+	w.text("SnapshotWindow", rg.SnapshotWindow)
+	w.bool("ClusterEnabled", rg.ClusterEnabled)
+	w.text("ClusterMode", enabled(rg.ClusterEnabled))
 	w.text("CacheNodeType", rg.NodeType)
-	w.text("Engine", "redis")
+	w.text("Engine", rg.Engine)
 	w.time("ReplicationGroupCreateTime", rg.CreatedAt)
 	w.text("ARN", s.rgARN(rg.ID))
 }
 
-func enabled(b bool) string {
-	if b {
-		return "enabled"
+// readerHost is the address a cluster-mode-disabled group's reader endpoint resolves to with processes:
+// the first available replica (the real one balances over the replicas), else the primary.
+func (s *Sim) readerHost(rg *ReplicationGroup, ng string) string {
+	for _, m := range rg.nodeGroupMembers(ng) {
+		if m.Role == "replica" && m.Status == "available" {
+			return s.host(m)
+		}
 	}
-	return "disabled"
+	return s.host(rg.primaryOf(ng))
 }
 
 func (s *Sim) describeReplicationGroups(form url.Values, _ time.Time) ([]byte, *apiError) {
@@ -132,7 +278,7 @@ func (s *Sim) describeReplicationGroups(form url.Values, _ time.Time) ([]byte, *
 			rgs = append(rgs, s.replication[id])
 		}
 	}
-	start, end, next, err := page("DescribeReplicationGroups", form.Get("Marker"), pageSize(form, "MaxRecords"), 100, 100, len(rgs))
+	start, end, next, err := ecPage("DescribeReplicationGroups", form, 20, 100, len(rgs))
 	if err != nil {
 		return nil, err
 	}
@@ -142,30 +288,37 @@ func (s *Sim) describeReplicationGroups(form url.Values, _ time.Time) ([]byte, *
 	return w.b.Bytes(), nil
 }
 
+// nodeStatus is a member's CacheNode status (available, creating, rebooting, deleting).
+func nodeStatus(m *CacheMember) string {
+	switch m.Status {
+	case "creating", "deleting":
+		return m.Status
+	case "rebooting cluster nodes":
+		return "rebooting"
+	}
+	return "available"
+}
+
 func (s *Sim) describeCacheClusters(form url.Values, _ time.Time) ([]byte, *apiError) {
 	type member struct {
 		rg *ReplicationGroup
 		m  *CacheMember
 	}
 	var all []member
-	for _, id := range sortedKeys(s.replication) {
-		for _, m := range s.replication[id].Members {
-			all = append(all, member{s.replication[id], m})
-		}
-	}
 	if id := form.Get("CacheClusterId"); id != "" {
-		var found []member
-		for _, x := range all {
-			if x.m.ClusterID == id {
-				found = append(found, x)
+		rg, m, err := s.cacheCluster(id)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, member{rg, m})
+	} else {
+		for _, id := range sortedKeys(s.replication) {
+			for _, m := range s.replication[id].Members {
+				all = append(all, member{s.replication[id], m})
 			}
 		}
-		if len(found) == 0 {
-			return nil, cacheFault("CacheClusterNotFound", "CacheCluster not found: %s", id)
-		}
-		all = found
 	}
-	start, end, next, err := page("DescribeCacheClusters", form.Get("Marker"), pageSize(form, "MaxRecords"), 100, 100, len(all))
+	start, end, next, err := ecPage("DescribeCacheClusters", form, 20, 100, len(all))
 	if err != nil {
 		return nil, err
 	}
@@ -176,215 +329,77 @@ func (s *Sim) describeCacheClusters(form url.Values, _ time.Time) ([]byte, *apiE
 		x := all[start+i]
 		w.text("CacheClusterId", x.m.ClusterID)
 		w.text("CacheNodeType", x.m.NodeType)
-		w.text("Engine", "redis")
+		w.text("Engine", x.rg.Engine)
 		w.text("EngineVersion", x.rg.EngineVersion)
 		w.text("CacheClusterStatus", x.m.Status)
 		w.int("NumCacheNodes", 1)
 		w.text("PreferredAvailabilityZone", x.m.Zone)
 		w.time("CacheClusterCreateTime", x.m.CreatedAt)
-		w.text("ReplicationGroupId", x.rg.ID)
 		w.open("PendingModifiedValues")
-		if x.rg.modification != nil && !x.rg.modification.done[x.m.ClusterID] && x.rg.modification.target != "" {
-			w.text("CacheNodeType", x.rg.modification.target)
-		}
+		w.text("CacheNodeType", x.m.PendingNodeType)
 		w.close("PendingModifiedValues")
 		if showNodes {
 			w.list("CacheNodes", "CacheNode", 1, func(int) {
 				w.text("CacheNodeId", "0001")
-				w.text("CacheNodeStatus", x.m.Status)
-				endpoint(&w, "Endpoint", x.m.ClusterID+".xxxxxx.0001.use1.cache.amazonaws.com")
+				w.text("CacheNodeStatus", nodeStatus(x.m))
+				w.time("CacheNodeCreateTime", x.m.CreatedAt)
+				endpoint(&w, "Endpoint", s.host(x.m))
 				w.text("CustomerAvailabilityZone", x.m.Zone)
 			})
 		}
+		w.text("ReplicationGroupId", x.rg.ID)
+		w.int("SnapshotRetentionLimit", int64(x.rg.SnapshotRetentionLimit))
+		w.text("SnapshotWindow", x.rg.SnapshotWindow)
+		w.text("ARN", s.arn("cluster", x.m.ClusterID))
 	})
 	return w.b.Bytes(), nil
 }
 
-func (s *Sim) event(sourceID, sourceType, message string, now time.Time) {
-	s.cacheEvents = append(s.cacheEvents, CacheEvent{SourceID: sourceID, SourceType: sourceType, Message: message, Date: now})
+// event records an event; events older than 14 days are forgotten, as ElastiCache does.
+func (s *Sim) event(sourceID, sourceType, message string, at time.Time) {
+	s.cacheEvents = append(s.cacheEvents, CacheEvent{SourceID: sourceID, SourceType: sourceType, Message: message, Date: at})
+	cut := 0
+	for cut < len(s.cacheEvents) && at.Sub(s.cacheEvents[cut].Date) > eventRetention {
+		cut++
+	}
+	s.cacheEvents = s.cacheEvents[cut:]
 }
 
-func (s *Sim) modifyReplicationGroup(form url.Values, now time.Time) ([]byte, *apiError) {
-	rg, err := s.replicationGroup(form.Get("ReplicationGroupId"))
-	if err != nil {
-		return nil, err
-	}
-	target := form.Get("CacheNodeType")
-	if target != "" {
-		if rg.Status != "available" {
-			return nil, cacheFault("InvalidReplicationGroupState", "Replication group %s is not in available state (%s).", rg.ID, rg.Status)
-		}
-		if target == rg.NodeType {
-			return nil, cacheFault("InvalidParameterCombination", "Cannot modify the node type to the same node type %s.", target)
-		}
-		if !contains(s.allowedNodeType[rg.NodeType], target) {
-			return nil, cacheFault("InvalidParameterValue", "The node type %s is not an allowed modification for %s.", target, rg.NodeType)
-		}
-		if form.Get("ApplyImmediately") != "true" {
-			rg.PendingNodeType = target
-		} else {
-			s.startModification(rg, &modification{target: target, from: rg.NodeType}, now)
-			rg.modification.revert = rg.UsedMemoryMiB > s.nodeTypeMemory[target]
-			s.event(rg.ID, "replication-group", "Modifying node type of replication group "+rg.ID+" to "+target, now)
-		}
-	}
-	if v := form.Get("AutomaticFailoverEnabled"); v != "" {
-		rg.AutomaticFailover = v == "true"
-	}
-	if v := form.Get("MultiAZEnabled"); v != "" {
-		rg.MultiAZ = v == "true"
-	}
-	var w xw
-	w.open("ReplicationGroup")
-	s.writeReplicationGroup(&w, rg)
-	w.close("ReplicationGroup")
-	return w.b.Bytes(), nil
-}
-
-func (s *Sim) startModification(rg *ReplicationGroup, m *modification, now time.Time) {
-	m.done = map[string]bool{}
-	m.nextAt = now.Add(s.delays.ModifyNode)
-	rg.modification = m
-	rg.Status = "modifying"
-}
-
-// advanceElastiCacheLocked moves node type changes and service updates forward node by node (replicas
-// first, then a failover and the old primary), finishes snapshots, and reverts a change whose data does not
-// fit the new node type, as ElastiCache does.
-func (s *Sim) advanceElastiCacheLocked(now time.Time) {
-	for _, id := range sortedKeys(s.replication) {
-		rg := s.replication[id]
-		for m := rg.modification; m != nil && !now.Before(m.nextAt); m = rg.modification {
-			s.modificationStepLocked(rg, m, m.nextAt)
-		}
-	}
-	for _, name := range sortedKeys(s.snapshots) {
-		sn := s.snapshots[name]
-		if sn.Status == "creating" && !now.Before(sn.readyAt) {
-			sn.Status = "available"
-			if rg := s.replication[sn.ReplicationGroup]; rg != nil && rg.Status == "snapshotting" {
-				rg.Status = "available"
-			}
-			s.event(sn.ReplicationGroup, "replication-group", "Snapshot succeeded for snapshot with ID '"+sn.Name+"'", sn.readyAt)
-		}
-	}
-}
-
-func (s *Sim) modificationStepLocked(rg *ReplicationGroup, m *modification, at time.Time) {
-	if m.revert {
-		for _, mem := range rg.Members {
-			mem.Status = "available"
-		}
-		rg.Status, rg.modification = "available", nil
-		s.event(rg.ID, "replication-group", fmt.Sprintf("Failed to modify node type to %s for replication group %s: the data does not fit in the new node type's memory. The node type remains %s.", m.target, rg.ID, m.from), at)
-		return
-	}
-	next := s.nextMemberToModify(rg, m)
-	if next == nil {
-		for _, mem := range rg.Members {
-			mem.Status = "available"
-		}
-		rg.Status, rg.modification = "available", nil
-		if m.serviceApply != "" {
-			s.finishServiceUpdate(rg, m.serviceApply, at)
-			return
-		}
-		rg.NodeType = m.target
-		s.event(rg.ID, "replication-group", "Finished modifying node type to "+m.target+" for replication group "+rg.ID, at)
-		return
-	}
-	if next.Role == "primary" {
-		// Hand the primary role to a modified replica before replacing the old primary.
-		for _, mem := range rg.Members {
-			if mem.Role == "replica" && m.done[mem.ClusterID] {
-				next.Role, mem.Role = "replica", "primary"
-				s.event(rg.ID, "replication-group", "Failover from primary node "+next.ClusterID+" to replica node "+mem.ClusterID+" completed", at)
-				break
-			}
-		}
-	}
-	next.Status = "modifying"
-	if m.serviceApply == "" {
-		next.NodeType = m.target
-		s.event(next.ClusterID, "cache-cluster", "Finished modifying cache node type to "+m.target+" for cache cluster "+next.ClusterID, at)
-	} else {
-		s.serviceUpdateNodeDone(rg, m.serviceApply, next.ClusterID, at)
-	}
-	m.done[next.ClusterID] = true
-	next.Status = "available"
-	m.nextAt = at.Add(s.delays.ModifyNode)
-}
-
-// nextMemberToModify is the next member a change replaces: replicas first, the primary last.
-func (s *Sim) nextMemberToModify(rg *ReplicationGroup, m *modification) *CacheMember {
-	var primary *CacheMember
-	for _, mem := range rg.Members {
-		if m.done[mem.ClusterID] {
-			continue
-		}
-		if mem.Role == "primary" {
-			primary = mem
-			continue
-		}
-		return mem
-	}
-	return primary
-}
-
-func (s *Sim) testFailover(form url.Values, now time.Time) ([]byte, *apiError) {
-	rg, err := s.replicationGroup(form.Get("ReplicationGroupId"))
-	if err != nil {
-		return nil, err
-	}
-	if form.Get("NodeGroupId") != "0001" {
-		return nil, cacheFault("NodeGroupNotFoundFault", "NodeGroup %s not found.", form.Get("NodeGroupId"))
-	}
-	if rg.Status != "available" {
-		return nil, cacheFault("InvalidReplicationGroupState", "Replication group %s is not in available state.", rg.ID)
-	}
-	var recent []time.Time
-	for _, t := range rg.failovers {
-		if now.Sub(t) < 24*time.Hour {
-			recent = append(recent, t)
-		}
-	}
-	rg.failovers = recent
-	if len(recent) >= testFailoverQuota {
-		return nil, cacheFault("TestFailoverNotAvailableFault", "TestFailover is limited to %d node groups in a rolling 24 hour period.", testFailoverQuota)
-	}
-	if !rg.AutomaticFailover || len(rg.Members) < 2 {
-		return nil, cacheFault("InvalidReplicationGroupState", "Automatic failover is not enabled for replication group %s.", rg.ID)
-	}
-	old := rg.primary()
-	for _, mem := range rg.Members {
-		if mem.Role == "replica" {
-			old.Role, mem.Role = "replica", "primary"
-			rg.failovers = append(rg.failovers, now)
-			s.event(rg.ID, "replication-group", "Test Failover API called for node group 0001", now)
-			s.event(rg.ID, "replication-group", "Failover from primary node "+old.ClusterID+" to replica node "+mem.ClusterID+" completed", now)
-			break
-		}
-	}
-	var w xw
-	w.open("ReplicationGroup")
-	s.writeReplicationGroup(&w, rg)
-	w.close("ReplicationGroup")
-	return w.b.Bytes(), nil
-}
+var eventSourceTypes = []string{"cache-cluster", "cache-parameter-group", "cache-security-group", "cache-subnet-group",
+	"replication-group", "serverless-cache", "serverless-cache-snapshot", "user", "user-group"}
 
 func (s *Sim) describeEvents(form url.Values, now time.Time) ([]byte, *apiError) {
-	src, typ := form.Get("SourceIdentifier"), form.Get("SourceType")
+	src, typ := strings.ToLower(form.Get("SourceIdentifier")), form.Get("SourceType")
+	if typ != "" && !contains(eventSourceTypes, typ) {
+		return nil, invalidValue("Invalid source type: %s.", typ)
+	}
+	// The default window is the last hour; Duration is in minutes; nothing older than 14 days is kept.
 	from := now.Add(-time.Hour)
 	if d := form.Get("Duration"); d != "" {
-		minutes, _ := strconv.Atoi(d)
+		minutes, err := strconv.Atoi(d)
+		if err != nil || minutes < 0 || time.Duration(minutes)*time.Minute > eventRetention {
+			// [infer] the code and text of the rejection; the 14-day limit is documented.
+			return nil, invalidValue("The parameter Duration must be between 0 and %d minutes.", int(eventRetention/time.Minute))
+		}
 		from = now.Add(-time.Duration(minutes) * time.Minute)
 	}
 	if t := form.Get("StartTime"); t != "" {
-		from, _ = time.Parse(time.RFC3339, t)
+		v, err := time.Parse(time.RFC3339, t)
+		if err != nil {
+			return nil, invalidValue("The parameter StartTime is not valid.")
+		}
+		from = v
+	}
+	if oldest := now.Add(-eventRetention); from.Before(oldest) {
+		from = oldest
 	}
 	until := now
 	if t := form.Get("EndTime"); t != "" {
-		until, _ = time.Parse(time.RFC3339, t)
+		v, err := time.Parse(time.RFC3339, t)
+		if err != nil {
+			return nil, invalidValue("The parameter EndTime is not valid.")
+		}
+		until = v
 	}
 	var evs []CacheEvent
 	// Newest first, as ElastiCache lists them.
@@ -394,7 +409,7 @@ func (s *Sim) describeEvents(form url.Values, now time.Time) ([]byte, *apiError)
 			evs = append(evs, e)
 		}
 	}
-	start, end, next, err := page("DescribeEvents", form.Get("Marker"), pageSize(form, "MaxRecords"), 100, 100, len(evs))
+	start, end, next, err := ecPage("DescribeEvents", form, 20, 100, len(evs))
 	if err != nil {
 		return nil, err
 	}
@@ -410,169 +425,33 @@ func (s *Sim) describeEvents(form url.Values, now time.Time) ([]byte, *apiError)
 	return w.b.Bytes(), nil
 }
 
-func (s *Sim) describeUpdateActions(form url.Values, _ time.Time) ([]byte, *apiError) {
-	groups := members(form, "ReplicationGroupIds.member")
-	statuses := members(form, "UpdateActionStatus.member")
-	name := form.Get("ServiceUpdateName")
-	var acts []*UpdateAction
-	for _, a := range s.updateActions {
-		if (len(groups) == 0 || contains(groups, a.ReplicationGroup)) && (len(statuses) == 0 || contains(statuses, a.Status)) && (name == "" || a.ServiceUpdateName == name) {
-			acts = append(acts, a)
-		}
-	}
-	start, end, next, err := page("DescribeUpdateActions", form.Get("Marker"), pageSize(form, "MaxRecords"), 100, 100, len(acts))
-	if err != nil {
-		return nil, err
-	}
-	var w xw
-	w.text("Marker", next)
-	w.list("UpdateActions", "UpdateAction", end-start, func(i int) {
-		a := acts[start+i]
-		w.text("ReplicationGroupId", a.ReplicationGroup)
-		w.text("ServiceUpdateName", a.ServiceUpdateName)
-		w.time("ServiceUpdateReleaseDate", a.ReleaseDate)
-		w.text("ServiceUpdateSeverity", a.Severity)
-		w.text("ServiceUpdateStatus", "available")
-		w.text("ServiceUpdateType", "security-update")
-		w.text("UpdateActionStatus", a.Status)
-		total := 0
-		if rg := s.replication[a.ReplicationGroup]; rg != nil {
-			total = len(rg.Members)
-		}
-		w.text("NodesUpdated", fmt.Sprintf("%d/%d", len(a.NodesUpdated), total))
-		w.text("SlaMet", "no")
-		w.text("Engine", "redis")
-	})
-	return w.b.Bytes(), nil
-}
-
-func (s *Sim) updateAction(rgID, name string) *UpdateAction {
-	for _, a := range s.updateActions {
-		if a.ReplicationGroup == rgID && a.ServiceUpdateName == name {
-			return a
-		}
-	}
-	return nil
-}
-
-func (s *Sim) batchApplyUpdateAction(form url.Values, now time.Time) ([]byte, *apiError) {
-	name := form.Get("ServiceUpdateName")
-	known := false
-	for _, a := range s.updateActions {
-		known = known || a.ServiceUpdateName == name
-	}
-	if !known {
-		return nil, cacheFault("ServiceUpdateNotFoundFault", "The service update %s could not be found.", name)
-	}
-	type result struct{ rg, status, errType, errMsg string }
-	var processed, unprocessed []result
-	for _, id := range members(form, "ReplicationGroupIds.member") {
-		a := s.updateAction(id, name)
-		rg := s.replication[id]
-		switch {
-		case a == nil || rg == nil:
-			unprocessed = append(unprocessed, result{rg: id, errType: "ReplicationGroupNotFound", errMsg: "the update does not apply to " + id})
-		case rg.modification != nil || rg.Status != "available":
-			unprocessed = append(unprocessed, result{rg: id, errType: "InvalidReplicationGroupState", errMsg: "replication group " + id + " is not available"})
-		default:
-			if a.Status == "not-applied" {
-				a.Status = "in-progress"
-				s.startModification(rg, &modification{serviceApply: name}, now)
-				s.event(id, "replication-group", "Service update "+name+" started", now)
-			}
-			processed = append(processed, result{rg: id, status: a.Status})
-		}
-	}
-	var w xw
-	w.list("ProcessedUpdateActions", "ProcessedUpdateAction", len(processed), func(i int) {
-		w.text("ReplicationGroupId", processed[i].rg)
-		w.text("ServiceUpdateName", name)
-		w.text("UpdateActionStatus", processed[i].status)
-	})
-	w.list("UnprocessedUpdateActions", "UnprocessedUpdateAction", len(unprocessed), func(i int) {
-		w.text("ReplicationGroupId", unprocessed[i].rg)
-		w.text("ServiceUpdateName", name)
-		w.text("ErrorType", unprocessed[i].errType)
-		w.text("ErrorMessage", unprocessed[i].errMsg)
-	})
-	return w.b.Bytes(), nil
-}
-
-func (s *Sim) serviceUpdateNodeDone(rg *ReplicationGroup, name, clusterID string, at time.Time) {
-	if a := s.updateAction(rg.ID, name); a != nil {
-		a.NodesUpdated[clusterID] = true
-		s.event(clusterID, "cache-cluster", "Service update "+name+" applied to cache cluster "+clusterID, at)
-	}
-}
-
-func (s *Sim) finishServiceUpdate(rg *ReplicationGroup, name string, at time.Time) {
-	if a := s.updateAction(rg.ID, name); a != nil {
-		a.Status = "complete"
-		s.event(rg.ID, "replication-group", "Service update "+name+" completed for replication group "+rg.ID, at)
-	}
-}
-
 func (s *Sim) listAllowedNodeTypeModifications(form url.Values, _ time.Time) ([]byte, *apiError) {
-	rg, err := s.replicationGroup(form.Get("ReplicationGroupId"))
-	if err != nil {
-		return nil, err
-	}
-	var w xw
-	w.strings("ScaleUpModifications", "member", s.allowedNodeType[rg.NodeType])
-	w.strings("ScaleDownModifications", "member", nil)
-	return w.b.Bytes(), nil
-}
-
-func (s *Sim) writeSnapshot(w *xw, sn *Snapshot) {
-	w.text("SnapshotName", sn.Name)
-	w.text("ReplicationGroupId", sn.ReplicationGroup)
-	w.text("SnapshotStatus", sn.Status)
-	w.text("SnapshotSource", sn.Source)
-	w.text("CacheNodeType", sn.NodeType)
-	w.text("Engine", "redis")
-}
-
-func (s *Sim) createSnapshot(form url.Values, now time.Time) ([]byte, *apiError) {
-	rg, err := s.replicationGroup(form.Get("ReplicationGroupId"))
-	if err != nil {
-		return nil, err
-	}
-	name := form.Get("SnapshotName")
-	if s.snapshots[name] != nil {
-		return nil, cacheFault("SnapshotAlreadyExistsFault", "Snapshot %s already exists.", name)
-	}
-	if rg.Status != "available" {
-		return nil, cacheFault("InvalidReplicationGroupState", "Replication group %s is not in available state.", rg.ID)
-	}
-	sn := &Snapshot{Name: name, ReplicationGroup: rg.ID, Status: "creating", Source: "manual", NodeType: rg.NodeType, CreatedAt: now, readyAt: now.Add(s.delays.Snapshot)}
-	s.snapshots[name] = sn
-	rg.Status = "snapshotting"
-	var w xw
-	w.open("Snapshot")
-	s.writeSnapshot(&w, sn)
-	w.close("Snapshot")
-	return w.b.Bytes(), nil
-}
-
-func (s *Sim) describeSnapshots(form url.Values, _ time.Time) ([]byte, *apiError) {
-	rgID, name := form.Get("ReplicationGroupId"), form.Get("SnapshotName")
-	var sns []*Snapshot
-	for _, n := range sortedKeys(s.snapshots) {
-		sn := s.snapshots[n]
-		if (rgID == "" || sn.ReplicationGroup == rgID) && (name == "" || sn.Name == name) {
-			sns = append(sns, sn)
+	rgID, ccID := form.Get("ReplicationGroupId"), form.Get("CacheClusterId")
+	var current string
+	switch {
+	case rgID != "" && ccID != "", rgID == "" && ccID == "":
+		return nil, invalidCombination("Exactly one of ReplicationGroupId and CacheClusterId must be specified.")
+	case rgID != "":
+		rg, err := s.replicationGroup(rgID)
+		if err != nil {
+			return nil, err
 		}
+		current = rg.NodeType
+	default:
+		_, m, err := s.cacheCluster(ccID)
+		if err != nil {
+			return nil, err
+		}
+		current = m.NodeType
 	}
-	if name != "" && len(sns) == 0 {
-		return nil, cacheFault("SnapshotNotFoundFault", "Snapshot %s not found.", name)
-	}
-	start, end, next, err := page("DescribeSnapshots", form.Get("Marker"), pageSize(form, "MaxRecords"), 50, 50, len(sns))
-	if err != nil {
-		return nil, err
+	// [unknown] whether it answers while the group is modifying; it does here.
+	var up, down []string
+	if nt := s.nodeTypes[current]; nt != nil {
+		up, down = nt.ScaleUp, nt.ScaleDown
 	}
 	var w xw
-	w.text("Marker", next)
-	w.list("Snapshots", "Snapshot", end-start, func(i int) { s.writeSnapshot(&w, sns[start+i]) })
+	w.strings("ScaleUpModifications", "member", up)
+	w.strings("ScaleDownModifications", "member", down)
 	return w.b.Bytes(), nil
 }
 

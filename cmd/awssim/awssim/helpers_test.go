@@ -27,22 +27,24 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
+	ectypes "github.com/aws/aws-sdk-go-v2/service/elasticache/types"
 	. "github.com/onsi/gomega"
 
 	"github.com/cache-remediator/cache-remediator/cmd/awssim/awssim"
 )
 
 const (
-	amiOld   = "ami-0000000000000000a"
-	amiNew   = "ami-0000000000000000b"
-	amiArm   = "ami-0000000000000000c"
-	amiGone  = "ami-0000000000000000d"
-	ltName   = "cache"
-	typeOld  = "r5.large"
-	typeNew  = "r5.xlarge"
-	typeArm  = "r6g.large"
-	cacheOld = "cache.r6g.large"
-	cacheNew = "cache.r6g.xlarge"
+	amiOld     = "ami-0000000000000000a"
+	amiNew     = "ami-0000000000000000b"
+	amiArm     = "ami-0000000000000000c"
+	amiGone    = "ami-0000000000000000d"
+	ltName     = "cache"
+	typeOld    = "r5.large"
+	typeNew    = "r5.xlarge"
+	typeArm    = "r6g.large"
+	cacheOld   = "cache.r6g.large"
+	cacheNew   = "cache.r6g.xlarge"
+	cacheSmall = "cache.m6g.large"
 )
 
 // fixture is a simulator with a 3-AZ cluster (one group per zone on a launch template), a group on a
@@ -75,11 +77,12 @@ func newFixture(t *testing.T) *fixture {
 	}
 	sim.AddLaunchConfiguration(awssim.LaunchConfiguration{Name: "legacy-v1", ImageID: amiOld, InstanceType: typeOld})
 	g.Expect(sim.AddGroup(awssim.GroupSpec{Name: "legacy", Zones: []string{"us-east-1a"}, Size: 2, LaunchConfiguration: "legacy-v1"})).To(Succeed())
-	sim.AddNodeType(cacheOld, 13000, cacheNew)
-	sim.AddNodeType(cacheNew, 26000)
-	sim.AddReplicationGroup(awssim.ReplicationGroupSpec{ID: "sessions", NodeType: cacheOld, Zones: []string{"us-east-1a", "us-east-1b", "us-east-1c"},
-		MultiAZ: true, AutomaticFailover: true, UsedMemoryMiB: 4000, Tags: map[string]string{"cache-remediator.io/policy": "default.sessions"}})
-	sim.AddServiceUpdate("elc-20260101-001", "sessions", "critical")
+	sim.AddNodeType(awssim.NodeType{Name: cacheOld, MemoryMiB: 13000, ScaleUp: []string{cacheNew}, ScaleDown: []string{cacheSmall}})
+	sim.AddNodeType(awssim.NodeType{Name: cacheNew, MemoryMiB: 26000, ScaleDown: []string{cacheOld, cacheSmall}})
+	sim.AddNodeType(awssim.NodeType{Name: cacheSmall, MemoryMiB: 6000, ScaleUp: []string{cacheOld, cacheNew}})
+	g.Expect(sim.AddReplicationGroup(awssim.ReplicationGroupSpec{ID: "sessions", NodeType: cacheOld, Zones: []string{"us-east-1a", "us-east-1b", "us-east-1c"},
+		MultiAZ: true, AutomaticFailover: true, UsedMemoryMiB: 4000, Tags: map[string]string{"cache-remediator.io/policy": "default.sessions"}})).To(Succeed())
+	g.Expect(sim.AddServiceUpdate(awssim.ServiceUpdateSpec{Name: "elc-20260101-001", ReplicationGroups: []string{"sessions"}, Severity: "critical"})).To(Succeed())
 
 	srv := awssim.Serve(sim)
 	t.Cleanup(srv.Close)
@@ -107,3 +110,43 @@ func getJSON(url string, into any) error {
 }
 
 func writeFile(path, content string) error { return os.WriteFile(path, []byte(content), 0o600) }
+
+// ecFixture is a simulator with only what setup puts in it, served over HTTP, with an ElastiCache client
+// that makes one attempt per call.
+type ecFixture struct {
+	srv   *awssim.Server
+	clock *awssim.ManualClock
+	ec    *elasticache.Client
+}
+
+func newECFixture(t *testing.T, opts awssim.Options, setup func(g Gomega, sim *awssim.Sim)) *ecFixture {
+	g := NewWithT(t)
+	clock := awssim.NewManualClock()
+	opts.Clock = clock
+	sim := awssim.New(opts)
+	sim.AddNodeType(awssim.NodeType{Name: cacheOld, MemoryMiB: 13000, ScaleUp: []string{cacheNew}, ScaleDown: []string{cacheSmall}})
+	sim.AddNodeType(awssim.NodeType{Name: cacheNew, MemoryMiB: 26000, ScaleDown: []string{cacheOld, cacheSmall}})
+	sim.AddNodeType(awssim.NodeType{Name: cacheSmall, MemoryMiB: 6000, ScaleUp: []string{cacheOld, cacheNew}})
+	setup(g, sim)
+	srv := awssim.Serve(sim)
+	t.Cleanup(srv.Close)
+	cfg := srv.SDKConfig()
+	cfg.RetryMaxAttempts = 1
+	return &ecFixture{srv: srv, clock: clock, ec: elasticache.NewFromConfig(cfg)}
+}
+
+func (f *ecFixture) step(d time.Duration) {
+	f.clock.Step(d)
+	f.srv.Advance()
+}
+
+// messages lists the messages of events, newest first.
+func messages(evs []ectypes.Event) []string {
+	var out []string
+	for _, e := range evs {
+		out = append(out, aws.ToString(e.Message))
+	}
+	return out
+}
+
+func intp(n int) *int { return &n }

@@ -132,43 +132,95 @@ type Activity struct {
 	EndTime     time.Time
 }
 
-// CacheMember is one node (cache cluster) of an ElastiCache replication group.
+// CacheMember is one member cache cluster (one node) of an ElastiCache replication group, in one node group
+// (shard).
 type CacheMember struct {
-	ClusterID string
-	Zone      string
-	Role      string // primary or replica
-	NodeType  string
-	Status    string // available, modifying
+	ClusterID   string
+	NodeGroupID string // 0001, 0002, ...
+	Zone        string
+	// Role is primary or replica. ElastiCache shows it (NodeGroupMember.CurrentRole) only with cluster mode
+	// disabled; the simulator tracks it for cluster mode enabled too.
+	Role     string
+	NodeType string
+	// PendingNodeType is the member's PendingModifiedValues.CacheNodeType: a change asked for with
+	// ApplyImmediately=false, or the target of a change in progress. ElastiCache has no group-level field for it.
+	PendingNodeType string
+	// Status is the cache cluster status: available, modifying, snapshotting, creating, deleting, ...
+	Status    string
 	CreatedAt time.Time
+	// Address is the loopback address of the member's redis-server when the simulator runs processes for
+	// replication groups (then every endpoint of the member is this address); empty otherwise, and endpoints
+	// are DNS-style names nothing answers on.
+	Address string
+	// Lag is the replication lag the simulator assumes for a replica when no redis-server runs: a failover
+	// promotes the replica with the least (ties: the first in member order). With processes, the replica with
+	// the highest replication offset is promoted instead.
+	Lag  time.Duration
+	Tags map[string]string
+	// heldUntil is when a status set by SetMemberStatus returns to available.
+	heldUntil time.Time
 }
 
-// ReplicationGroup is an ElastiCache replication group with one node group (cluster mode disabled).
+// ReplicationGroup is an ElastiCache replication group: one node group (cluster mode disabled) or several
+// (cluster mode enabled), each with a primary and 0-5 replicas.
 type ReplicationGroup struct {
-	ID                string
-	Description       string
-	Status            string // available, modifying, snapshotting
-	NodeType          string
-	EngineVersion     string
+	ID          string
+	Description string
+	// Status is the group status: available, modifying, snapshotting (creating, deleting, create-failed are
+	// never reached here).
+	Status        string
+	NodeType      string
+	Engine        string // redis or valkey
+	EngineVersion string
+	// ClusterEnabled is cluster mode enabled (shards with slots, a configuration endpoint, no roles shown).
+	ClusterEnabled    bool
 	MultiAZ           bool
 	AutomaticFailover bool
-	UsedMemoryMiB     int64
-	Members           []*CacheMember
-	Tags              map[string]string
-	CreatedAt         time.Time
-	PendingNodeType   string
-	modification      *modification
-	failovers         []time.Time
+	// UsedMemoryMiB is the data in each shard when no redis-server runs (with processes, the shard
+	// primary's INFO memory used_memory is used instead).
+	UsedMemoryMiB int64
+	// ReservedMemoryPercent is the parameter group's reserved-memory-percent (25 by default): the data must
+	// fit in the rest of a node's memory.
+	ReservedMemoryPercent int
+	// Members in node group order; within a node group, the first member was the primary at creation.
+	Members   []*CacheMember
+	Tags      map[string]string
+	CreatedAt time.Time
+	// GlobalReplicationGroupID is the Global Datastore the group is a member of ("" for none) and
+	// GlobalReplicationGroupRole its role there (primary or secondary).
+	GlobalReplicationGroupID   string
+	GlobalReplicationGroupRole string
+	// Automatic backups: SnapshotRetentionLimit > 0 takes one a day during SnapshotWindow (hh:mm-hh:mm, UTC)
+	// from SnapshottingClusterID (cluster mode disabled) or from every shard (cluster mode enabled).
+	SnapshotRetentionLimit int
+	SnapshotWindow         string
+	SnapshottingClusterID  string
+
+	modification  *modification
+	snapshot      string    // the snapshot being taken
+	failSnapshots int       // how many of the next snapshots fail
+	backupFrom    time.Time // automatic backups: the next one is in the first window ending after this
+	cursor        time.Time // the simulated time up to which the group's timers have fired
 }
 
-// modification is an in-progress node type change: one member after another, replicas first, then a
-// failover and the old primary.
-type modification struct {
-	target       string
-	from         string
-	nextAt       time.Time
-	revert       bool // the data does not fit: ElastiCache gives up and reverts
-	done         map[string]bool
-	serviceApply string // the service update being applied, if this is one
+// NodeGroupIDs lists the group's node group ids in order.
+func (rg *ReplicationGroup) NodeGroupIDs() []string {
+	var ids []string
+	for _, m := range rg.Members {
+		if !contains(ids, m.NodeGroupID) {
+			ids = append(ids, m.NodeGroupID)
+		}
+	}
+	return ids
+}
+
+// NodeType is an ElastiCache cache node type with its memory and the types ListAllowedNodeTypeModifications
+// offers from it.
+type NodeType struct {
+	Name      string
+	MemoryMiB int64
+	ScaleUp   []string
+	ScaleDown []string
 }
 
 // CacheEvent is an ElastiCache event.
@@ -179,23 +231,72 @@ type CacheEvent struct {
 	Date       time.Time
 }
 
-// UpdateAction is an ElastiCache service update applicable to a replication group.
-type UpdateAction struct {
-	ServiceUpdateName string
-	ReplicationGroup  string
-	Severity          string
-	ReleaseDate       time.Time
-	Status            string // not-applied, waiting-to-start, in-progress, complete
-	NodesUpdated      map[string]bool
+// ServiceUpdate is an ElastiCache service update.
+type ServiceUpdate struct {
+	Name        string
+	Description string
+	Severity    string // critical, important, medium, low
+	Type        string // security-update, engine-update
+	Status      string // available, cancelled, expired
+	Engine      string // the engine it applies to ("" for both)
+	// EngineVersion is the engine version the update applies to, as ElastiCache describes it (e.g. 7.1.x).
+	EngineVersion          string
+	ReleaseDate            time.Time
+	RecommendedApplyByDate time.Time
+	EndDate                time.Time
+	AutoUpdate             bool
+	EstimatedUpdateTime    string // free text, e.g. "30 minutes per node"
 }
 
-// Snapshot is an ElastiCache snapshot.
+// UpdateAction is a service update applicable to one replication group.
+type UpdateAction struct {
+	ServiceUpdateName  string
+	ReplicationGroup   string
+	Status             string // not-applied, waiting-to-start, in-progress, stopping, stopped, complete, scheduling, scheduled, not-applicable
+	AvailableDate      time.Time
+	StatusModifiedDate time.Time
+	Nodes              map[string]*NodeUpdate // by member cache cluster id
+	startAt            time.Time              // waiting-to-start: not before this
+	stopping           bool                   // BatchStopUpdateAction: finish the nodes in progress, start no more
+}
+
+// NodeUpdate is the progress of a service update on one member.
+type NodeUpdate struct {
+	Status             string // not-applied, waiting-to-start, in-progress, stopping, stopped, complete
+	InitiatedBy        string // customer or system
+	InitiatedDate      time.Time
+	StartDate          time.Time
+	EndDate            time.Time
+	StatusModifiedDate time.Time
+}
+
+// Snapshot is an ElastiCache snapshot (backup).
 type Snapshot struct {
-	Name             string
-	ReplicationGroup string
-	Status           string // creating, available
-	Source           string
-	NodeType         string
-	CreatedAt        time.Time
-	readyAt          time.Time
+	Name               string // stored lower-case
+	ReplicationGroup   string
+	GroupDescription   string
+	CacheClusterID     string // the member backed up (cluster mode disabled only)
+	Status             string // creating, available, failed
+	Source             string // manual or automated
+	NodeType           string
+	Engine             string
+	EngineVersion      string
+	NumNodeGroups      int
+	AutomaticFailover  bool
+	RetentionLimit     int
+	Window             string
+	Nodes              []NodeSnapshot
+	CreatedAt          time.Time
+	readyAt            time.Time
+	fail               bool
+	members            []string // the members snapshotting
+	describedByCluster bool     // CreateSnapshot named a cache cluster, not the group
+}
+
+// NodeSnapshot is the part of a snapshot taken from one node.
+type NodeSnapshot struct {
+	CacheClusterID string
+	NodeGroupID    string
+	CacheSizeMB    int64
+	CreatedAt      time.Time
 }

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"time"
 
 	"sigs.k8s.io/yaml"
@@ -32,9 +33,12 @@ type Scenario struct {
 	// ClockSpeed runs simulated time this many times faster than real time (default 1).
 	ClockSpeed float64         `json:"clockSpeed,omitempty"`
 	Delays     *ScenarioDelays `json:"delays,omitempty"`
-	// Redis runs a real redis-server per instance; HTTPStatusPort > 0 serves a Dynomite-Manager-style
-	// status endpoint per instance.
-	Redis                bool                          `json:"redis,omitempty"`
+	// Redis runs a real redis-server per instance and per ElastiCache member (replicas replicating from
+	// their shard's primary); HTTPStatusPort > 0 serves a Dynomite-Manager-style status endpoint per instance.
+	Redis bool `json:"redis,omitempty"`
+	// TestFailoverQuota is how many node groups TestFailover may be called on in a rolling 24 hours in the
+	// whole account (default 15, the API reference's figure since 2024).
+	TestFailoverQuota    int                           `json:"testFailoverQuota,omitempty"`
 	HTTPStatusPort       int                           `json:"httpStatusPort,omitempty"`
 	Images               []ScenarioImage               `json:"images,omitempty"`
 	InstanceTypes        []ScenarioInstanceType        `json:"instanceTypes,omitempty"`
@@ -46,13 +50,26 @@ type Scenario struct {
 	ServiceUpdates       []ScenarioServiceUpdate       `json:"serviceUpdates,omitempty"`
 }
 
-// ScenarioDelays are durations as strings (90s, 5m).
+// ScenarioDelays are durations as strings (90s, 5m); see Delays for what each one is.
 type ScenarioDelays struct {
-	Launch     string `json:"launch,omitempty"`
-	Terminate  string `json:"terminate,omitempty"`
-	ModifyNode string `json:"modifyNode,omitempty"`
-	Snapshot   string `json:"snapshot,omitempty"`
-	WarmUp     string `json:"warmUp,omitempty"`
+	Launch    string `json:"launch,omitempty"`
+	Terminate string `json:"terminate,omitempty"`
+	// ModifyGroup is a whole-group ElastiCache node type change (default 20m).
+	ModifyGroup string `json:"modifyGroup,omitempty"`
+	// FailoverSettings is enabling/disabling automatic failover or Multi-AZ (default 2m).
+	FailoverSettings string `json:"failoverSettings,omitempty"`
+	// Tagging is how long a tag change leaves the group modifying (default 30s).
+	Tagging  string `json:"tagging,omitempty"`
+	Snapshot string `json:"snapshot,omitempty"`
+	// TestFailover is the call to the promotion (default 1m), FailoverRecovery the promotion to "Finished
+	// recovery" (default 4m).
+	TestFailover     string `json:"testFailover,omitempty"`
+	FailoverRecovery string `json:"failoverRecovery,omitempty"`
+	// ServiceUpdateStart is waiting-to-start to in-progress (default 1m); ServiceNode one node's update
+	// (default 5m).
+	ServiceUpdateStart string `json:"serviceUpdateStart,omitempty"`
+	ServiceNode        string `json:"serviceNode,omitempty"`
+	WarmUp             string `json:"warmUp,omitempty"`
 }
 
 // ScenarioImage is an AMI.
@@ -111,29 +128,75 @@ type ScenarioGroup struct {
 	Tags                map[string]string `json:"tags,omitempty"`
 }
 
-// ScenarioNodeType is an ElastiCache node type with its memory and allowed scale-up targets.
+// ScenarioNodeType is an ElastiCache node type with its memory and the types
+// ListAllowedNodeTypeModifications offers from it (scaleUp, scaleDown).
 type ScenarioNodeType struct {
 	Name      string   `json:"name"`
 	MemoryMiB int64    `json:"memoryMiB"`
 	ScaleUp   []string `json:"scaleUp,omitempty"`
+	ScaleDown []string `json:"scaleDown,omitempty"`
 }
 
-// ScenarioReplicationGroup is an ElastiCache replication group (cluster mode disabled).
+// ScenarioReplicationGroup is an ElastiCache replication group.
 type ScenarioReplicationGroup struct {
-	ID                string            `json:"id"`
-	NodeType          string            `json:"nodeType"`
-	Zones             []string          `json:"zones"`
-	MultiAZ           bool              `json:"multiAZ,omitempty"`
-	AutomaticFailover bool              `json:"automaticFailover,omitempty"`
-	UsedMemoryMiB     int64             `json:"usedMemoryMiB,omitempty"`
-	Tags              map[string]string `json:"tags,omitempty"`
+	ID          string `json:"id"`
+	Description string `json:"description,omitempty"`
+	NodeType    string `json:"nodeType"`
+	// Engine is redis (default) or valkey; EngineVersion defaults to 7.1 (redis) or 8.0 (valkey).
+	Engine        string `json:"engine,omitempty"`
+	EngineVersion string `json:"engineVersion,omitempty"`
+	// Zones places the members: with cluster mode disabled and no replicasPerShard, one member per zone
+	// (the first is the primary); otherwise the zones are used round-robin.
+	Zones []string `json:"zones"`
+	// Shards > 0 makes a cluster-mode-enabled group with that many node groups (0001...), each with
+	// replicasPerShard replicas (default: one node per zone).
+	Shards           int  `json:"shards,omitempty"`
+	ReplicasPerShard *int `json:"replicasPerShard,omitempty"`
+	// MultiAZ needs automaticFailover; automaticFailover needs a replica in every shard; cluster mode
+	// enabled always has automatic failover.
+	MultiAZ           bool `json:"multiAZ,omitempty"`
+	AutomaticFailover bool `json:"automaticFailover,omitempty"`
+	// UsedMemoryMiB is the data in each shard when no redis-server runs; a node-type change whose target
+	// cannot hold it (100 - reservedMemoryPercent, default 25, percent of the node's memory) is reverted.
+	UsedMemoryMiB         int64             `json:"usedMemoryMiB,omitempty"`
+	ReservedMemoryPercent int               `json:"reservedMemoryPercent,omitempty"`
+	Tags                  map[string]string `json:"tags,omitempty"`
+	// GlobalReplicationGroupID makes the group a member of that Global Datastore, with
+	// GlobalReplicationGroupRole primary (default) or secondary: ModifyReplicationGroup is then refused.
+	GlobalReplicationGroupID   string `json:"globalReplicationGroupId,omitempty"`
+	GlobalReplicationGroupRole string `json:"globalReplicationGroupRole,omitempty"`
+	// SnapshotRetentionLimit > 0 turns on automatic daily backups during SnapshotWindow (UTC, default
+	// 05:00-06:00) from SnapshottingClusterID (cluster mode disabled; default the first replica).
+	SnapshotRetentionLimit int    `json:"snapshotRetentionLimit,omitempty"`
+	SnapshotWindow         string `json:"snapshotWindow,omitempty"`
+	SnapshottingClusterID  string `json:"snapshottingClusterId,omitempty"`
+	// FailSnapshots makes the group's next N snapshots (manual or automatic) fail.
+	FailSnapshots int `json:"failSnapshots,omitempty"`
 }
 
-// ScenarioServiceUpdate is a service update that applies to a replication group.
+// ScenarioServiceUpdate is a service update and the replication groups it applies to.
 type ScenarioServiceUpdate struct {
-	Name             string `json:"name"`
-	ReplicationGroup string `json:"replicationGroup"`
-	Severity         string `json:"severity,omitempty"`
+	Name string `json:"name"`
+	// ReplicationGroup (one) or ReplicationGroups (several) the update applies to.
+	ReplicationGroup  string   `json:"replicationGroup,omitempty"`
+	ReplicationGroups []string `json:"replicationGroups,omitempty"`
+	// Severity: critical, important (default), medium, low. Type: security-update (default) or
+	// engine-update. Status: available (default), cancelled, expired.
+	Severity      string `json:"severity,omitempty"`
+	Type          string `json:"type,omitempty"`
+	Status        string `json:"status,omitempty"`
+	Engine        string `json:"engine,omitempty"`
+	EngineVersion string `json:"engineVersion,omitempty"`
+	Description   string `json:"description,omitempty"`
+	// EstimatedUpdateTime is free text (default "30 minutes per node").
+	EstimatedUpdateTime string `json:"estimatedUpdateTime,omitempty"`
+	// RecommendedApplyBy is how long after the scenario starts the recommended apply-by date is (default
+	// by severity: critical 14 days, important 30, medium 60, low 90).
+	RecommendedApplyBy string `json:"recommendedApplyBy,omitempty"`
+	AutoUpdate         bool   `json:"autoUpdate,omitempty"`
+	// ActionStatus is the initial status of the groups' update actions (default not-applied; e.g.
+	// scheduled or not-applicable).
+	ActionStatus string `json:"actionStatus,omitempty"`
 }
 
 // LoadScenario reads a scenario file.
@@ -158,8 +221,11 @@ func (sc *Scenario) delays() (Delays, error) {
 	for _, f := range []struct {
 		text string
 		into *time.Duration
-	}{{sc.Delays.Launch, &d.Launch}, {sc.Delays.Terminate, &d.Terminate}, {sc.Delays.ModifyNode, &d.ModifyNode},
-		{sc.Delays.Snapshot, &d.Snapshot}, {sc.Delays.WarmUp, &d.HTTPWarmUp}} {
+	}{{sc.Delays.Launch, &d.Launch}, {sc.Delays.Terminate, &d.Terminate}, {sc.Delays.ModifyGroup, &d.ModifyGroup},
+		{sc.Delays.FailoverSettings, &d.FailoverSettings}, {sc.Delays.Tagging, &d.Tagging}, {sc.Delays.Snapshot, &d.Snapshot},
+		{sc.Delays.TestFailover, &d.TestFailover}, {sc.Delays.FailoverRecovery, &d.FailoverRecovery},
+		{sc.Delays.ServiceUpdateStart, &d.ServiceUpdateStart}, {sc.Delays.ServiceNode, &d.ServiceNode},
+		{sc.Delays.WarmUp, &d.HTTPWarmUp}} {
 		if f.text == "" {
 			continue
 		}
@@ -169,7 +235,6 @@ func (sc *Scenario) delays() (Delays, error) {
 		}
 		*f.into = v
 	}
-	d.ServiceNode = d.ModifyNode
 	return d, nil
 }
 
@@ -188,7 +253,7 @@ func (sc *Scenario) Build(clock Clock, dir string) (*Sim, *ProcessNodes, error) 
 		clock = NewScaledClock(speed)
 	}
 	var procs *ProcessNodes
-	opts := Options{Clock: clock, Delays: &delays, Region: sc.Region}
+	opts := Options{Clock: clock, Delays: &delays, Region: sc.Region, TestFailoverQuota: sc.TestFailoverQuota}
 	if sc.Redis || sc.HTTPStatusPort > 0 {
 		procs = NewProcessNodes(clock, dir)
 		procs.Redis, procs.HTTPPort, procs.WarmUp = sc.Redis, sc.HTTPStatusPort, delays.HTTPWarmUp
@@ -243,14 +308,35 @@ func (s *Sim) apply(sc *Scenario) error {
 		}
 	}
 	for _, nt := range sc.NodeTypes {
-		s.AddNodeType(nt.Name, nt.MemoryMiB, nt.ScaleUp...)
+		s.AddNodeType(NodeType{Name: nt.Name, MemoryMiB: nt.MemoryMiB, ScaleUp: nt.ScaleUp, ScaleDown: nt.ScaleDown})
 	}
 	for _, rg := range sc.ReplicationGroups {
-		s.AddReplicationGroup(ReplicationGroupSpec{ID: rg.ID, NodeType: rg.NodeType, Zones: rg.Zones, MultiAZ: rg.MultiAZ,
-			AutomaticFailover: rg.AutomaticFailover, UsedMemoryMiB: rg.UsedMemoryMiB, Tags: rg.Tags})
+		if err := s.AddReplicationGroup(ReplicationGroupSpec{ID: rg.ID, Description: rg.Description, NodeType: rg.NodeType,
+			Engine: rg.Engine, EngineVersion: rg.EngineVersion, Zones: rg.Zones, Shards: rg.Shards, ReplicasPerShard: rg.ReplicasPerShard,
+			MultiAZ: rg.MultiAZ, AutomaticFailover: rg.AutomaticFailover, UsedMemoryMiB: rg.UsedMemoryMiB,
+			ReservedMemoryPercent: rg.ReservedMemoryPercent, Tags: rg.Tags, GlobalReplicationGroupID: rg.GlobalReplicationGroupID,
+			GlobalReplicationGroupRole: rg.GlobalReplicationGroupRole, SnapshotRetentionLimit: rg.SnapshotRetentionLimit,
+			SnapshotWindow: rg.SnapshotWindow, SnapshottingClusterID: rg.SnapshottingClusterID, FailSnapshots: rg.FailSnapshots}); err != nil {
+			return err
+		}
 	}
 	for _, su := range sc.ServiceUpdates {
-		s.AddServiceUpdate(su.Name, su.ReplicationGroup, su.Severity)
+		spec := ServiceUpdateSpec{Name: su.Name, ReplicationGroups: su.ReplicationGroups, Severity: su.Severity, Type: su.Type,
+			Status: su.Status, Engine: su.Engine, EngineVersion: su.EngineVersion, Description: su.Description,
+			EstimatedUpdateTime: su.EstimatedUpdateTime, AutoUpdate: su.AutoUpdate, ActionStatus: su.ActionStatus}
+		if su.ReplicationGroup != "" {
+			spec.ReplicationGroups = append([]string{su.ReplicationGroup}, spec.ReplicationGroups...)
+		}
+		if su.RecommendedApplyBy != "" {
+			d, err := time.ParseDuration(su.RecommendedApplyBy)
+			if err != nil {
+				return fmt.Errorf("service update %s: %w", su.Name, err)
+			}
+			spec.RecommendedApplyBy = d
+		}
+		if err := s.AddServiceUpdate(spec); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -360,55 +446,260 @@ func (s *Sim) AddGroup(spec GroupSpec) error {
 	return nil
 }
 
-// AddNodeType registers an ElastiCache node type, its memory and the types it may scale up to.
-func (s *Sim) AddNodeType(name string, memoryMiB int64, scaleUp ...string) {
+// AddNodeType registers an ElastiCache node type, its memory and the types it may be modified to.
+func (s *Sim) AddNodeType(nt NodeType) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.nodeTypeMemory[name] = memoryMiB
-	s.allowedNodeType[name] = scaleUp
+	s.nodeTypes[nt.Name] = &nt
 }
 
-// ReplicationGroupSpec describes a new replication group: one member per zone, the first the primary.
+// ReplicationGroupSpec describes a new, available replication group.
 type ReplicationGroupSpec struct {
-	ID                string
-	NodeType          string
-	Zones             []string
-	MultiAZ           bool
-	AutomaticFailover bool
-	UsedMemoryMiB     int64
-	Tags              map[string]string
+	ID          string
+	Description string
+	NodeType    string
+	// Engine is redis (default) or valkey; EngineVersion defaults to 7.1 (redis) or 8.0 (valkey).
+	Engine        string
+	EngineVersion string
+	// Zones places the members: each shard has one member per zone (the first is the primary) unless
+	// ReplicasPerShard is set; then it has ReplicasPerShard+1 members on the zones round-robin.
+	Zones            []string
+	ReplicasPerShard *int
+	// Shards > 0 makes a cluster-mode-enabled group with that many node groups (automatic failover on).
+	Shards                int
+	MultiAZ               bool
+	AutomaticFailover     bool
+	UsedMemoryMiB         int64 // data per shard when no redis-server runs
+	ReservedMemoryPercent int   // default 25
+	Tags                  map[string]string
+	// GlobalReplicationGroupID makes the group a Global Datastore member with role
+	// GlobalReplicationGroupRole (primary by default).
+	GlobalReplicationGroupID   string
+	GlobalReplicationGroupRole string
+	// SnapshotRetentionLimit > 0 turns on automatic backups during SnapshotWindow (default 05:00-06:00)
+	// from SnapshottingClusterID (cluster mode disabled only; default the first replica, else the primary).
+	SnapshotRetentionLimit int
+	SnapshotWindow         string
+	SnapshottingClusterID  string
+	FailSnapshots          int // the group's next N snapshots fail
 }
 
 // AddReplicationGroup creates an available replication group.
-func (s *Sim) AddReplicationGroup(spec ReplicationGroupSpec) {
+func (s *Sim) AddReplicationGroup(spec ReplicationGroupSpec) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	id := strings.ToLower(spec.ID)
+	switch {
+	case id == "":
+		return fmt.Errorf("a replication group needs an id")
+	case s.replication[id] != nil:
+		return fmt.Errorf("replication group %s already exists", id)
+	case spec.NodeType == "":
+		return fmt.Errorf("replication group %s needs a node type", id)
+	case len(spec.Zones) == 0:
+		return fmt.Errorf("replication group %s needs at least one zone", id)
+	case spec.Shards < 0:
+		return fmt.Errorf("replication group %s: shards must not be negative", id)
+	}
+	engine := spec.Engine
+	if engine == "" {
+		engine = "redis"
+	}
+	version := spec.EngineVersion
+	switch {
+	case engine != "redis" && engine != "valkey":
+		return fmt.Errorf("replication group %s: engine %q is neither redis nor valkey", id, engine)
+	case version == "" && engine == "redis":
+		version = "7.1"
+	case version == "":
+		version = "8.0"
+	}
+	perShard := len(spec.Zones)
+	if spec.ReplicasPerShard != nil {
+		perShard = *spec.ReplicasPerShard + 1
+	}
+	if perShard < 1 || perShard > 6 {
+		return fmt.Errorf("replication group %s: a shard has 0 to 5 replicas, not %d", id, perShard-1)
+	}
 	now := s.clock.Now()
-	rg := &ReplicationGroup{ID: spec.ID, Description: spec.ID, Status: "available", NodeType: spec.NodeType, EngineVersion: "7.1",
-		MultiAZ: spec.MultiAZ, AutomaticFailover: spec.AutomaticFailover, UsedMemoryMiB: spec.UsedMemoryMiB, Tags: map[string]string{}, CreatedAt: now}
+	rg := &ReplicationGroup{ID: id, Description: spec.Description, Status: "available", NodeType: spec.NodeType, Engine: engine,
+		EngineVersion: version, ClusterEnabled: spec.Shards > 0, MultiAZ: spec.MultiAZ, AutomaticFailover: spec.AutomaticFailover,
+		UsedMemoryMiB: spec.UsedMemoryMiB, ReservedMemoryPercent: spec.ReservedMemoryPercent, Tags: map[string]string{}, CreatedAt: now,
+		GlobalReplicationGroupID: spec.GlobalReplicationGroupID, GlobalReplicationGroupRole: spec.GlobalReplicationGroupRole,
+		SnapshotRetentionLimit: spec.SnapshotRetentionLimit, SnapshotWindow: spec.SnapshotWindow,
+		SnapshottingClusterID: strings.ToLower(spec.SnapshottingClusterID), failSnapshots: spec.FailSnapshots, backupFrom: now, cursor: now}
+	if rg.Description == "" {
+		rg.Description = id
+	}
+	if rg.ReservedMemoryPercent == 0 {
+		rg.ReservedMemoryPercent = 25
+	}
+	if rg.GlobalReplicationGroupID != "" && rg.GlobalReplicationGroupRole == "" {
+		rg.GlobalReplicationGroupRole = "primary"
+	}
 	for k, v := range spec.Tags {
 		rg.Tags[k] = v
 	}
-	for i, z := range spec.Zones {
-		role := "replica"
-		if i == 0 {
-			role = "primary"
+	shards := max(spec.Shards, 1)
+	for sh := 0; sh < shards; sh++ {
+		ng := fmt.Sprintf("%04d", sh+1)
+		for i := 0; i < perShard; i++ {
+			m := &CacheMember{NodeGroupID: ng, Role: "replica", NodeType: spec.NodeType, Status: "available", CreatedAt: now, Tags: map[string]string{}}
+			if i == 0 {
+				m.Role = "primary"
+			}
+			if rg.ClusterEnabled {
+				// Each shard starts on the next zone, so that primaries spread.
+				m.ClusterID, m.Zone = fmt.Sprintf("%s-%s-%03d", id, ng, i+1), spec.Zones[(sh+i)%len(spec.Zones)]
+			} else {
+				m.ClusterID, m.Zone = fmt.Sprintf("%s-%03d", id, i+1), spec.Zones[i%len(spec.Zones)]
+			}
+			rg.Members = append(rg.Members, m)
 		}
-		rg.Members = append(rg.Members, &CacheMember{ClusterID: fmt.Sprintf("%s-%03d", spec.ID, i+1), Zone: z, Role: role,
-			NodeType: spec.NodeType, Status: "available", CreatedAt: now})
 	}
-	s.replication[rg.ID] = rg
+	if rg.ClusterEnabled {
+		// Automatic failover cannot be turned off with cluster mode enabled.
+		rg.AutomaticFailover = true
+	}
+	if rg.MultiAZ && !rg.AutomaticFailover {
+		return fmt.Errorf("replication group %s: Multi-AZ needs automatic failover", id)
+	}
+	if rg.AutomaticFailover && perShard < 2 {
+		return fmt.Errorf("replication group %s: automatic failover needs a replica in every shard", id)
+	}
+	if err := s.setupBackups(rg); err != nil {
+		return err
+	}
+	s.replication[id] = rg
+	return nil
 }
 
-// AddServiceUpdate makes a service update applicable (not-applied) to a replication group.
-func (s *Sim) AddServiceUpdate(name, replicationGroup, severity string) {
+// setupBackups checks and completes a new group's automatic backup settings.
+func (s *Sim) setupBackups(rg *ReplicationGroup) error {
+	if rg.SnapshotRetentionLimit < 0 || rg.SnapshotRetentionLimit > 35 {
+		return fmt.Errorf("replication group %s: snapshot retention is 0 to 35 days", rg.ID)
+	}
+	if rg.SnapshotRetentionLimit == 0 {
+		return nil
+	}
+	if rg.SnapshotWindow == "" {
+		// AWS picks a window when none is given; [unknown] which one.
+		rg.SnapshotWindow = "05:00-06:00"
+	}
+	if _, _, err := parseWindow(rg.SnapshotWindow); err != nil {
+		return fmt.Errorf("replication group %s: %w", rg.ID, err)
+	}
+	switch {
+	case rg.ClusterEnabled && rg.SnapshottingClusterID != "":
+		return fmt.Errorf("replication group %s: a cluster-mode-enabled group backs up every shard; it has no snapshotting cluster", rg.ID)
+	case rg.ClusterEnabled:
+	case rg.SnapshottingClusterID == "":
+		// [unknown] which member AWS would pick; a replica spares the primary BGSAVE's load, as the guide advises.
+		rg.SnapshottingClusterID = rg.Members[0].ClusterID
+		if len(rg.Members) > 1 {
+			rg.SnapshottingClusterID = rg.Members[1].ClusterID
+		}
+	default:
+		found := false
+		for _, m := range rg.Members {
+			found = found || m.ClusterID == rg.SnapshottingClusterID
+		}
+		if !found {
+			return fmt.Errorf("replication group %s: snapshotting cluster %s is not a member", rg.ID, rg.SnapshottingClusterID)
+		}
+	}
+	return nil
+}
+
+// parseWindow reads a daily window "hh:mm-hh:mm" (UTC) as offsets from midnight; it is at least 60 minutes.
+func parseWindow(w string) (from, to time.Duration, err error) {
+	var h1, m1, h2, m2 int
+	if _, err := fmt.Sscanf(w, "%d:%d-%d:%d", &h1, &m1, &h2, &m2); err != nil || h1 > 23 || h2 > 23 || m1 > 59 || m2 > 59 {
+		return 0, 0, fmt.Errorf("the snapshot window %q is not hh:mm-hh:mm", w)
+	}
+	from = time.Duration(h1)*time.Hour + time.Duration(m1)*time.Minute
+	to = time.Duration(h2)*time.Hour + time.Duration(m2)*time.Minute
+	if to <= from {
+		to += 24 * time.Hour
+	}
+	if to-from < time.Hour {
+		return 0, 0, fmt.Errorf("the snapshot window %q is shorter than 60 minutes", w)
+	}
+	return from, to, nil
+}
+
+// ServiceUpdateSpec describes a service update and the replication groups it applies to.
+type ServiceUpdateSpec struct {
+	Name              string
+	ReplicationGroups []string
+	Severity          string // critical, important (default), medium, low
+	Type              string // security-update (default), engine-update
+	Status            string // available (default), cancelled, expired
+	Engine            string
+	EngineVersion     string
+	Description       string
+	// EstimatedUpdateTime is free text (default "30 minutes per node").
+	EstimatedUpdateTime string
+	// RecommendedApplyBy is the recommended apply-by date, from now (default by severity: 14, 30, 60 or 90
+	// days).
+	RecommendedApplyBy time.Duration
+	AutoUpdate         bool
+	// ActionStatus is the initial status of the groups' update actions (default not-applied).
+	ActionStatus string
+}
+
+// AddServiceUpdate releases a service update (now) and makes it applicable to replication groups.
+func (s *Sim) AddServiceUpdate(spec ServiceUpdateSpec) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if severity == "" {
-		severity = "important"
+	now := s.clock.Now()
+	su := s.serviceUpdates[spec.Name]
+	if su == nil {
+		su = &ServiceUpdate{Name: spec.Name, Description: spec.Description, Severity: spec.Severity, Type: spec.Type, Status: spec.Status,
+			Engine: spec.Engine, EngineVersion: spec.EngineVersion, ReleaseDate: now, AutoUpdate: spec.AutoUpdate,
+			EstimatedUpdateTime: spec.EstimatedUpdateTime}
+		if su.Severity == "" {
+			su.Severity = "important"
+		}
+		days := map[string]int{"critical": 14, "important": 30, "medium": 60, "low": 90}[su.Severity]
+		if days == 0 {
+			return fmt.Errorf("service update %s: severity %q is not critical, important, medium or low", spec.Name, su.Severity)
+		}
+		if su.Type == "" {
+			su.Type = "security-update"
+		}
+		if su.Status == "" {
+			su.Status = "available"
+		}
+		if su.EstimatedUpdateTime == "" {
+			su.EstimatedUpdateTime = "30 minutes per node"
+		}
+		applyBy := spec.RecommendedApplyBy
+		if applyBy == 0 {
+			applyBy = time.Duration(days) * 24 * time.Hour
+		}
+		su.RecommendedApplyByDate = now.Add(applyBy)
+		// [unknown] how long after the apply-by date an update stays available; a year here.
+		su.EndDate = su.RecommendedApplyByDate.Add(365 * 24 * time.Hour)
+		s.serviceUpdates[spec.Name] = su
 	}
-	s.updateActions = append(s.updateActions, &UpdateAction{ServiceUpdateName: name, ReplicationGroup: replicationGroup,
-		Severity: severity, ReleaseDate: s.clock.Now(), Status: "not-applied", NodesUpdated: map[string]bool{}})
+	status := spec.ActionStatus
+	if status == "" {
+		status = "not-applied"
+	}
+	for _, id := range spec.ReplicationGroups {
+		rg := s.replication[strings.ToLower(id)]
+		if rg == nil {
+			return fmt.Errorf("service update %s: no replication group %s", spec.Name, id)
+		}
+		a := &UpdateAction{ServiceUpdateName: spec.Name, ReplicationGroup: rg.ID, Status: status, AvailableDate: now,
+			StatusModifiedDate: now, Nodes: map[string]*NodeUpdate{}}
+		for _, m := range rg.Members {
+			a.Nodes[m.ClusterID] = &NodeUpdate{Status: "not-applied", StatusModifiedDate: now}
+		}
+		s.updateActions = append(s.updateActions, a)
+	}
+	return nil
 }
 
 // GroupInstances returns copies of a group's instances in launch order (including terminating ones).
@@ -447,20 +738,33 @@ func (s *Sim) GroupState(name string) (Group, bool) {
 	return *g, true
 }
 
-// ReplicationGroupState returns a copy of a replication group and its members.
+// ReplicationGroupState returns a copy of a replication group (without its Members) and copies of its
+// members in order, with their roles, statuses and pending node types.
 func (s *Sim) ReplicationGroupState(id string) (ReplicationGroup, []CacheMember, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.advanceLocked(s.clock.Now())
-	rg, ok := s.replication[id]
+	rg, ok := s.replication[strings.ToLower(id)]
 	if !ok {
 		return ReplicationGroup{}, nil, false
 	}
 	var ms []CacheMember
 	for _, m := range rg.Members {
-		ms = append(ms, *m)
+		c := *m
+		c.Tags = copyTags(m.Tags)
+		ms = append(ms, c)
 	}
-	return *rg, ms, true
+	c := *rg
+	c.Members, c.Tags = nil, copyTags(rg.Tags)
+	return c, ms, true
+}
+
+func copyTags(tags map[string]string) map[string]string {
+	out := make(map[string]string, len(tags))
+	for k, v := range tags {
+		out[k] = v
+	}
+	return out
 }
 
 // LaunchTemplateState returns a copy of a launch template and its version numbers in order.

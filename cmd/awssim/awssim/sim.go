@@ -77,21 +77,40 @@ func (c Call) Mutating() bool {
 	return !strings.HasPrefix(c.Action, "Describe") && !strings.HasPrefix(c.Action, "List")
 }
 
-// Delays are the simulated durations of the transitions.
+// Delays are the simulated durations of the transitions. AWS documents none of the ElastiCache ones (they
+// depend on node type and data size); the defaults are plausible figures, not measurements.
 type Delays struct {
-	Launch      time.Duration // Pending -> InService
-	Terminate   time.Duration // Terminating -> Terminated
-	ModifyNode  time.Duration // ElastiCache: replacing one node during a modification
-	Snapshot    time.Duration // ElastiCache snapshot creating -> available
-	HTTPWarmUp  time.Duration // Dynomite-style cold bootstrap after a node starts
-	ServiceNode time.Duration // ElastiCache: one node of a service update
+	Launch    time.Duration // Pending -> InService
+	Terminate time.Duration // Terminating -> Terminated
+	// ModifyGroup is a whole-group ElastiCache node type change (modifying -> available, or the revert).
+	ModifyGroup time.Duration
+	// FailoverSettings is enabling or disabling automatic failover / Multi-AZ (modifying -> available).
+	FailoverSettings time.Duration
+	// Tagging is how long AddTagsToResource / RemoveTagsFromResource leave the group modifying.
+	Tagging  time.Duration
+	Snapshot time.Duration // ElastiCache snapshot creating -> available (or failed)
+	// TestFailover is from the TestFailover call to the promotion of the replica; FailoverRecovery from the
+	// promotion to "Finished recovery for cache nodes".
+	TestFailover     time.Duration
+	FailoverRecovery time.Duration
+	// ServiceUpdateStart is how long a service update stays waiting-to-start once applied; ServiceNode is
+	// the update of one node.
+	ServiceUpdateStart time.Duration
+	ServiceNode        time.Duration
+	HTTPWarmUp         time.Duration // Dynomite-style cold bootstrap after a node starts
 }
 
 // DefaultDelays are AWS-like durations.
 var DefaultDelays = Delays{
-	Launch: 90 * time.Second, Terminate: 30 * time.Second, ModifyNode: 5 * time.Minute,
-	Snapshot: 2 * time.Minute, HTTPWarmUp: 60 * time.Second, ServiceNode: 5 * time.Minute,
+	Launch: 90 * time.Second, Terminate: 30 * time.Second, ModifyGroup: 20 * time.Minute,
+	FailoverSettings: 2 * time.Minute, Tagging: 30 * time.Second, Snapshot: 2 * time.Minute,
+	TestFailover: time.Minute, FailoverRecovery: 4 * time.Minute, ServiceUpdateStart: time.Minute,
+	ServiceNode: 5 * time.Minute, HTTPWarmUp: 60 * time.Second,
 }
+
+// DefaultTestFailoverQuota is how many node groups TestFailover may be called on per account in a rolling
+// 24 hours: 15 in the API reference since May 2024 (it was 5 before).
+const DefaultTestFailoverQuota = 15
 
 // Sim is the simulated cloud. All state is behind one mutex; time-driven transitions happen lazily
 // (before every request) and from Run's ticker, so a manual clock makes tests deterministic.
@@ -103,19 +122,21 @@ type Sim struct {
 	region string
 	nodes  NodeRunner
 
-	groups          map[string]*Group
-	instances       map[string]*Instance
-	images          map[string]*Image
-	instanceTypes   map[string]*InstanceType
-	templates       map[string]*LaunchTemplate // by id
-	launchConfigs   map[string]*LaunchConfiguration
-	activities      []*Activity
-	replication     map[string]*ReplicationGroup
-	cacheEvents     []CacheEvent
-	updateActions   []*UpdateAction
-	snapshots       map[string]*Snapshot
-	allowedNodeType map[string][]string // node type -> allowed scale-up targets
-	nodeTypeMemory  map[string]int64    // cache node type -> MiB
+	groups         map[string]*Group
+	instances      map[string]*Instance
+	images         map[string]*Image
+	instanceTypes  map[string]*InstanceType
+	templates      map[string]*LaunchTemplate // by id
+	launchConfigs  map[string]*LaunchConfiguration
+	activities     []*Activity
+	replication    map[string]*ReplicationGroup // by lower-case id
+	cacheEvents    []CacheEvent
+	serviceUpdates map[string]*ServiceUpdate
+	updateActions  []*UpdateAction
+	snapshots      map[string]*Snapshot // by lower-case name
+	nodeTypes      map[string]*NodeType
+	failoverQuota  int
+	failoverCalls  []time.Time // TestFailover calls accepted, for the account-wide quota
 
 	seq      int
 	ipSeq    int
@@ -136,6 +157,9 @@ type Options struct {
 	Region string
 	// Nodes starts and stops the processes behind instances (real Redis, HTTP status); nil runs none.
 	Nodes NodeRunner
+	// TestFailoverQuota is how many node groups TestFailover may be called on per account in a rolling 24
+	// hours (0: DefaultTestFailoverQuota).
+	TestFailoverQuota int
 }
 
 // New returns an empty simulator.
@@ -145,7 +169,11 @@ func New(opts Options) *Sim {
 		groups: map[string]*Group{}, instances: map[string]*Instance{}, images: map[string]*Image{},
 		instanceTypes: map[string]*InstanceType{}, templates: map[string]*LaunchTemplate{},
 		launchConfigs: map[string]*LaunchConfiguration{}, replication: map[string]*ReplicationGroup{},
-		snapshots: map[string]*Snapshot{}, allowedNodeType: map[string][]string{}, nodeTypeMemory: map[string]int64{},
+		snapshots: map[string]*Snapshot{}, nodeTypes: map[string]*NodeType{}, serviceUpdates: map[string]*ServiceUpdate{},
+		failoverQuota: opts.TestFailoverQuota,
+	}
+	if s.failoverQuota <= 0 {
+		s.failoverQuota = DefaultTestFailoverQuota
 	}
 	if s.clock == nil {
 		s.clock = NewScaledClock(1)

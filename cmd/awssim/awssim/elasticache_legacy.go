@@ -1,0 +1,380 @@
+/*
+Copyright 2026 The cache-remediator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package awssim
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// testFailoverQuota is how many TestFailover calls ElastiCache allows per rolling 24 hours.
+const testFailoverQuota = 5
+
+// modification is an in-progress node type change: one member after another, replicas first, then a
+// failover and the old primary.
+type modification struct {
+	target       string
+	from         string
+	nextAt       time.Time
+	revert       bool // the data does not fit: ElastiCache gives up and reverts
+	done         map[string]bool
+	serviceApply string // the service update being applied, if this is one
+}
+
+func (rg *ReplicationGroup) primary() *CacheMember { return rg.primaryOf("0001") }
+
+func (s *Sim) modifyReplicationGroup(form url.Values, now time.Time) ([]byte, *apiError) {
+	rg, err := s.replicationGroup(form.Get("ReplicationGroupId"))
+	if err != nil {
+		return nil, err
+	}
+	target := form.Get("CacheNodeType")
+	if target != "" {
+		if rg.Status != "available" {
+			return nil, cacheFault("InvalidReplicationGroupState", "Replication group %s is not in available state (%s).", rg.ID, rg.Status)
+		}
+		if target == rg.NodeType {
+			return nil, cacheFault("InvalidParameterCombination", "Cannot modify the node type to the same node type %s.", target)
+		}
+		if nt := s.nodeTypes[rg.NodeType]; nt == nil || !contains(append(nt.ScaleUp, nt.ScaleDown...), target) {
+			return nil, cacheFault("InvalidParameterValue", "The node type %s is not an allowed modification for %s.", target, rg.NodeType)
+		}
+		if form.Get("ApplyImmediately") != "true" {
+			for _, m := range rg.Members {
+				m.PendingNodeType = target
+			}
+		} else {
+			s.startModification(rg, &modification{target: target, from: rg.NodeType}, now)
+			rg.modification.revert = s.nodeTypes[target] == nil || rg.UsedMemoryMiB > s.nodeTypes[target].MemoryMiB
+			s.event(rg.ID, "replication-group", "Modifying node type of replication group "+rg.ID+" to "+target, now)
+		}
+	}
+	if v := form.Get("AutomaticFailoverEnabled"); v != "" {
+		rg.AutomaticFailover = v == "true"
+	}
+	if v := form.Get("MultiAZEnabled"); v != "" {
+		rg.MultiAZ = v == "true"
+	}
+	var w xw
+	w.open("ReplicationGroup")
+	s.writeReplicationGroup(&w, rg)
+	w.close("ReplicationGroup")
+	return w.b.Bytes(), nil
+}
+
+func (s *Sim) startModification(rg *ReplicationGroup, m *modification, now time.Time) {
+	m.done = map[string]bool{}
+	m.nextAt = now.Add(s.delays.ServiceNode)
+	rg.modification = m
+	rg.Status = "modifying"
+	for _, mem := range rg.Members {
+		mem.PendingNodeType = m.target
+	}
+}
+
+// advanceElastiCacheLocked moves node type changes and service updates forward node by node (replicas
+// first, then a failover and the old primary), finishes snapshots, and reverts a change whose data does not
+// fit the new node type, as ElastiCache does.
+func (s *Sim) advanceElastiCacheLocked(now time.Time) {
+	for _, id := range sortedKeys(s.replication) {
+		rg := s.replication[id]
+		for m := rg.modification; m != nil && !now.Before(m.nextAt); m = rg.modification {
+			s.modificationStepLocked(rg, m, m.nextAt)
+		}
+	}
+	for _, name := range sortedKeys(s.snapshots) {
+		sn := s.snapshots[name]
+		if sn.Status == "creating" && !now.Before(sn.readyAt) {
+			sn.Status = "available"
+			if rg := s.replication[sn.ReplicationGroup]; rg != nil && rg.Status == "snapshotting" {
+				rg.Status = "available"
+			}
+			s.event(sn.ReplicationGroup, "replication-group", "Snapshot succeeded for snapshot with ID '"+sn.Name+"'", sn.readyAt)
+		}
+	}
+}
+
+func (s *Sim) modificationStepLocked(rg *ReplicationGroup, m *modification, at time.Time) {
+	if m.revert {
+		for _, mem := range rg.Members {
+			mem.Status, mem.PendingNodeType = "available", ""
+		}
+		rg.Status, rg.modification = "available", nil
+		s.event(rg.ID, "replication-group", fmt.Sprintf("Failed to modify node type to %s for replication group %s: the data does not fit in the new node type's memory. The node type remains %s.", m.target, rg.ID, m.from), at)
+		return
+	}
+	next := s.nextMemberToModify(rg, m)
+	if next == nil {
+		for _, mem := range rg.Members {
+			mem.Status = "available"
+		}
+		rg.Status, rg.modification = "available", nil
+		if m.serviceApply != "" {
+			s.finishServiceUpdate(rg, m.serviceApply, at)
+			return
+		}
+		rg.NodeType = m.target
+		for _, mem := range rg.Members {
+			mem.PendingNodeType = ""
+		}
+		s.event(rg.ID, "replication-group", "Finished modifying node type to "+m.target+" for replication group "+rg.ID, at)
+		return
+	}
+	if next.Role == "primary" {
+		// Hand the primary role to a modified replica before replacing the old primary.
+		for _, mem := range rg.Members {
+			if mem.Role == "replica" && m.done[mem.ClusterID] {
+				next.Role, mem.Role = "replica", "primary"
+				s.event(rg.ID, "replication-group", "Failover from primary node "+next.ClusterID+" to replica node "+mem.ClusterID+" completed", at)
+				break
+			}
+		}
+	}
+	next.Status = "modifying"
+	if m.serviceApply == "" {
+		next.NodeType, next.PendingNodeType = m.target, ""
+		s.event(next.ClusterID, "cache-cluster", "Finished modifying cache node type to "+m.target+" for cache cluster "+next.ClusterID, at)
+	} else {
+		s.serviceUpdateNodeDone(rg, m.serviceApply, next.ClusterID, at)
+	}
+	m.done[next.ClusterID] = true
+	next.Status = "available"
+	m.nextAt = at.Add(s.delays.ServiceNode)
+}
+
+// nextMemberToModify is the next member a change replaces: replicas first, the primary last.
+func (s *Sim) nextMemberToModify(rg *ReplicationGroup, m *modification) *CacheMember {
+	var primary *CacheMember
+	for _, mem := range rg.Members {
+		if m.done[mem.ClusterID] {
+			continue
+		}
+		if mem.Role == "primary" {
+			primary = mem
+			continue
+		}
+		return mem
+	}
+	return primary
+}
+
+func (s *Sim) testFailover(form url.Values, now time.Time) ([]byte, *apiError) {
+	rg, err := s.replicationGroup(form.Get("ReplicationGroupId"))
+	if err != nil {
+		return nil, err
+	}
+	if form.Get("NodeGroupId") != "0001" {
+		return nil, cacheFault("NodeGroupNotFoundFault", "NodeGroup %s not found.", form.Get("NodeGroupId"))
+	}
+	if rg.Status != "available" {
+		return nil, cacheFault("InvalidReplicationGroupState", "Replication group %s is not in available state.", rg.ID)
+	}
+	var recent []time.Time
+	for _, t := range s.failoverCalls {
+		if now.Sub(t) < 24*time.Hour {
+			recent = append(recent, t)
+		}
+	}
+	s.failoverCalls = recent
+	if len(recent) >= testFailoverQuota {
+		return nil, cacheFault("TestFailoverNotAvailableFault", "TestFailover is limited to %d node groups in a rolling 24 hour period.", testFailoverQuota)
+	}
+	if !rg.AutomaticFailover || len(rg.Members) < 2 {
+		return nil, cacheFault("InvalidReplicationGroupState", "Automatic failover is not enabled for replication group %s.", rg.ID)
+	}
+	old := rg.primary()
+	for _, mem := range rg.Members {
+		if mem.Role == "replica" {
+			old.Role, mem.Role = "replica", "primary"
+			s.failoverCalls = append(s.failoverCalls, now)
+			s.event(rg.ID, "replication-group", "Test Failover API called for node group 0001", now)
+			s.event(rg.ID, "replication-group", "Failover from primary node "+old.ClusterID+" to replica node "+mem.ClusterID+" completed", now)
+			break
+		}
+	}
+	var w xw
+	w.open("ReplicationGroup")
+	s.writeReplicationGroup(&w, rg)
+	w.close("ReplicationGroup")
+	return w.b.Bytes(), nil
+}
+
+func (s *Sim) describeUpdateActions(form url.Values, _ time.Time) ([]byte, *apiError) {
+	groups := members(form, "ReplicationGroupIds.member")
+	statuses := members(form, "UpdateActionStatus.member")
+	name := form.Get("ServiceUpdateName")
+	var acts []*UpdateAction
+	for _, a := range s.updateActions {
+		if (len(groups) == 0 || contains(groups, a.ReplicationGroup)) && (len(statuses) == 0 || contains(statuses, a.Status)) && (name == "" || a.ServiceUpdateName == name) {
+			acts = append(acts, a)
+		}
+	}
+	start, end, next, err := ecPage("DescribeUpdateActions", form, 20, 100, len(acts))
+	if err != nil {
+		return nil, err
+	}
+	var w xw
+	w.text("Marker", next)
+	w.list("UpdateActions", "UpdateAction", end-start, func(i int) {
+		a := acts[start+i]
+		w.text("ReplicationGroupId", a.ReplicationGroup)
+		w.text("ServiceUpdateName", a.ServiceUpdateName)
+		w.time("ServiceUpdateReleaseDate", s.serviceUpdates[a.ServiceUpdateName].ReleaseDate)
+		w.text("ServiceUpdateSeverity", s.serviceUpdates[a.ServiceUpdateName].Severity)
+		w.text("ServiceUpdateStatus", "available")
+		w.text("ServiceUpdateType", "security-update")
+		w.text("UpdateActionStatus", a.Status)
+		total := 0
+		if rg := s.replication[a.ReplicationGroup]; rg != nil {
+			total = len(rg.Members)
+		}
+		done := 0
+		for _, n := range a.Nodes {
+			if n.Status == "complete" {
+				done++
+			}
+		}
+		w.text("NodesUpdated", fmt.Sprintf("%d/%d", done, total))
+		w.text("SlaMet", "no")
+		if rg := s.replication[a.ReplicationGroup]; rg != nil {
+			w.text("Engine", rg.Engine)
+		}
+	})
+	return w.b.Bytes(), nil
+}
+
+func (s *Sim) updateAction(rgID, name string) *UpdateAction {
+	for _, a := range s.updateActions {
+		if a.ReplicationGroup == rgID && a.ServiceUpdateName == name {
+			return a
+		}
+	}
+	return nil
+}
+
+func (s *Sim) batchApplyUpdateAction(form url.Values, now time.Time) ([]byte, *apiError) {
+	name := form.Get("ServiceUpdateName")
+	known := false
+	for _, a := range s.updateActions {
+		known = known || a.ServiceUpdateName == name
+	}
+	if !known {
+		return nil, cacheFault("ServiceUpdateNotFoundFault", "The service update %s could not be found.", name)
+	}
+	type result struct{ rg, status, errType, errMsg string }
+	var processed, unprocessed []result
+	for _, id := range members(form, "ReplicationGroupIds.member") {
+		a := s.updateAction(id, name)
+		rg := s.replication[id]
+		switch {
+		case a == nil || rg == nil:
+			unprocessed = append(unprocessed, result{rg: id, errType: "ReplicationGroupNotFound", errMsg: "the update does not apply to " + id})
+		case rg.modification != nil || rg.Status != "available":
+			unprocessed = append(unprocessed, result{rg: id, errType: "InvalidReplicationGroupState", errMsg: "replication group " + id + " is not available"})
+		default:
+			if a.Status == "not-applied" {
+				a.Status = "in-progress"
+				s.startModification(rg, &modification{serviceApply: name}, now)
+				s.event(id, "replication-group", "Service update "+name+" started", now)
+			}
+			processed = append(processed, result{rg: id, status: a.Status})
+		}
+	}
+	var w xw
+	w.list("ProcessedUpdateActions", "ProcessedUpdateAction", len(processed), func(i int) {
+		w.text("ReplicationGroupId", processed[i].rg)
+		w.text("ServiceUpdateName", name)
+		w.text("UpdateActionStatus", processed[i].status)
+	})
+	w.list("UnprocessedUpdateActions", "UnprocessedUpdateAction", len(unprocessed), func(i int) {
+		w.text("ReplicationGroupId", unprocessed[i].rg)
+		w.text("ServiceUpdateName", name)
+		w.text("ErrorType", unprocessed[i].errType)
+		w.text("ErrorMessage", unprocessed[i].errMsg)
+	})
+	return w.b.Bytes(), nil
+}
+
+func (s *Sim) serviceUpdateNodeDone(rg *ReplicationGroup, name, clusterID string, at time.Time) {
+	if a := s.updateAction(rg.ID, name); a != nil {
+		a.Nodes[clusterID] = &NodeUpdate{Status: "complete"}
+		s.event(clusterID, "cache-cluster", "Service update "+name+" applied to cache cluster "+clusterID, at)
+	}
+}
+
+func (s *Sim) finishServiceUpdate(rg *ReplicationGroup, name string, at time.Time) {
+	if a := s.updateAction(rg.ID, name); a != nil {
+		a.Status = "complete"
+		s.event(rg.ID, "replication-group", "Service update "+name+" completed for replication group "+rg.ID, at)
+	}
+}
+
+func (s *Sim) writeSnapshot(w *xw, sn *Snapshot) {
+	w.text("SnapshotName", sn.Name)
+	w.text("ReplicationGroupId", sn.ReplicationGroup)
+	w.text("SnapshotStatus", sn.Status)
+	w.text("SnapshotSource", sn.Source)
+	w.text("CacheNodeType", sn.NodeType)
+	w.text("Engine", sn.Engine)
+}
+
+func (s *Sim) createSnapshot(form url.Values, now time.Time) ([]byte, *apiError) {
+	rg, err := s.replicationGroup(form.Get("ReplicationGroupId"))
+	if err != nil {
+		return nil, err
+	}
+	name := form.Get("SnapshotName")
+	name = strings.ToLower(name)
+	if s.snapshots[name] != nil {
+		return nil, cacheFault("SnapshotAlreadyExistsFault", "Snapshot %s already exists.", name)
+	}
+	if rg.Status != "available" {
+		return nil, cacheFault("InvalidReplicationGroupState", "Replication group %s is not in available state.", rg.ID)
+	}
+	sn := &Snapshot{Name: name, ReplicationGroup: rg.ID, Status: "creating", Source: "manual", NodeType: rg.NodeType, Engine: rg.Engine, CreatedAt: now, readyAt: now.Add(s.delays.Snapshot)}
+	s.snapshots[name] = sn
+	rg.Status = "snapshotting"
+	var w xw
+	w.open("Snapshot")
+	s.writeSnapshot(&w, sn)
+	w.close("Snapshot")
+	return w.b.Bytes(), nil
+}
+
+func (s *Sim) describeSnapshots(form url.Values, _ time.Time) ([]byte, *apiError) {
+	rgID, name := form.Get("ReplicationGroupId"), form.Get("SnapshotName")
+	var sns []*Snapshot
+	for _, n := range sortedKeys(s.snapshots) {
+		sn := s.snapshots[n]
+		if (rgID == "" || sn.ReplicationGroup == rgID) && (name == "" || sn.Name == name) {
+			sns = append(sns, sn)
+		}
+	}
+	if name != "" && len(sns) == 0 {
+		return nil, cacheFault("SnapshotNotFoundFault", "Snapshot %s not found.", name)
+	}
+	start, end, next, err := ecPage("DescribeSnapshots", form, 20, 50, len(sns))
+	if err != nil {
+		return nil, err
+	}
+	var w xw
+	w.text("Marker", next)
+	w.list("Snapshots", "Snapshot", end-start, func(i int) { s.writeSnapshot(&w, sns[start+i]) })
+	return w.b.Bytes(), nil
+}

@@ -27,7 +27,6 @@ import (
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	. "github.com/onsi/gomega"
 
 	"github.com/cache-remediator/cache-remediator/cmd/awssim/awssim"
@@ -132,62 +131,6 @@ func TestAnArchitectureMismatchFailsTheLaunch(t *testing.T) {
 		LaunchTemplate: &astypes.LaunchTemplateSpecification{LaunchTemplateId: str(f.ltID), Version: str("2")}})
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(f.srv.GroupInstances("cache-a")).To(HaveLen(1))
-}
-
-func TestANodeTypeChangeReplacesReplicasFirstThenFailsOverAndReplacesTheOldPrimary(t *testing.T) {
-	g := NewWithT(t)
-	f := newFixture(t)
-	_, err := f.ec.ModifyReplicationGroup(ctx, &elasticache.ModifyReplicationGroupInput{ReplicationGroupId: str("sessions"), CacheNodeType: str(cacheNew), ApplyImmediately: aws.Bool(true)})
-	g.Expect(err).NotTo(HaveOccurred())
-	var order []string
-	for i := 0; i < 3; i++ {
-		f.step(5*time.Minute + time.Second)
-		rg, members, _ := f.srv.ReplicationGroupState("sessions")
-		if i < 2 {
-			g.Expect(rg.Status).To(Equal("modifying"))
-		}
-		for _, m := range members {
-			if m.NodeType == cacheNew && !contains(order, m.ClusterID) {
-				order = append(order, m.ClusterID)
-			}
-		}
-	}
-	g.Expect(order).To(Equal([]string{"sessions-002", "sessions-003", "sessions-001"}), "replicas first, the primary last")
-	f.step(5*time.Minute + time.Second)
-	rg, members, _ := f.srv.ReplicationGroupState("sessions")
-	g.Expect(rg.Status).To(Equal("available"))
-	g.Expect(rg.NodeType).To(Equal(cacheNew))
-	g.Expect(members[0].Role).To(Equal("replica"), "the old primary was failed over before it was replaced")
-
-	evs, err := f.ec.DescribeEvents(ctx, &elasticache.DescribeEventsInput{SourceIdentifier: str("sessions"), Duration: aws.Int32(60)})
-	g.Expect(err).NotTo(HaveOccurred())
-	var messages []string
-	for _, e := range evs.Events {
-		messages = append(messages, aws.ToString(e.Message))
-	}
-	g.Expect(messages).To(ContainElement(ContainSubstring("Failover from primary node sessions-001 to replica node sessions-002 completed")))
-	g.Expect(messages[0]).To(ContainSubstring("Finished modifying node type to " + cacheNew))
-}
-
-func TestANodeTypeChangeThatTheDataDoesNotFitIsRevertedWithAnEvent(t *testing.T) {
-	g := NewWithT(t)
-	clock := awssim.NewManualClock()
-	sim := awssim.New(awssim.Options{Clock: clock})
-	sim.AddNodeType(awssim.NodeType{Name: "cache.r6g.xlarge", MemoryMiB: 26000, ScaleDown: []string{"cache.m6g.large"}})
-	sim.AddNodeType(awssim.NodeType{Name: "cache.m6g.large", MemoryMiB: 6000})
-	g.Expect(sim.AddReplicationGroup(awssim.ReplicationGroupSpec{ID: "big", NodeType: "cache.r6g.xlarge", Zones: []string{"us-east-1a", "us-east-1b"}, UsedMemoryMiB: 20000, AutomaticFailover: true, MultiAZ: true})).To(Succeed())
-	srv := awssim.Serve(sim)
-	defer srv.Close()
-	ec := elasticache.NewFromConfig(srv.SDKConfig())
-	_, err := ec.ModifyReplicationGroup(ctx, &elasticache.ModifyReplicationGroupInput{ReplicationGroupId: str("big"), CacheNodeType: str("cache.m6g.large"), ApplyImmediately: aws.Bool(true)})
-	g.Expect(err).NotTo(HaveOccurred(), "ElastiCache accepts the change and reverts it later")
-	clock.Step(6 * time.Minute)
-	rg, _, _ := srv.ReplicationGroupState("big")
-	g.Expect(rg.Status).To(Equal("available"))
-	g.Expect(rg.NodeType).To(Equal("cache.r6g.xlarge"))
-	evs, err := ec.DescribeEvents(ctx, &elasticache.DescribeEventsInput{SourceIdentifier: str("big"), Duration: aws.Int32(60)})
-	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(aws.ToString(evs.Events[0].Message)).To(ContainSubstring("Failed to modify node type to cache.m6g.large"))
 }
 
 func TestThrottlingSurfacesAsAThrottlingErrorAndTheSDKRetriesIt(t *testing.T) {

@@ -39,65 +39,22 @@ type modification struct {
 
 func (rg *ReplicationGroup) primary() *CacheMember { return rg.primaryOf("0001") }
 
-func (s *Sim) modifyReplicationGroup(form url.Values, now time.Time) ([]byte, *apiError) {
-	rg, err := s.replicationGroup(form.Get("ReplicationGroupId"))
-	if err != nil {
-		return nil, err
-	}
-	target := form.Get("CacheNodeType")
-	if target != "" {
-		if rg.Status != "available" {
-			return nil, cacheFault("InvalidReplicationGroupState", "Replication group %s is not in available state (%s).", rg.ID, rg.Status)
-		}
-		if target == rg.NodeType {
-			return nil, cacheFault("InvalidParameterCombination", "Cannot modify the node type to the same node type %s.", target)
-		}
-		if nt := s.nodeTypes[rg.NodeType]; nt == nil || !contains(append(nt.ScaleUp, nt.ScaleDown...), target) {
-			return nil, cacheFault("InvalidParameterValue", "The node type %s is not an allowed modification for %s.", target, rg.NodeType)
-		}
-		if form.Get("ApplyImmediately") != "true" {
-			for _, m := range rg.Members {
-				m.PendingNodeType = target
-			}
-		} else {
-			s.startModification(rg, &modification{target: target, from: rg.NodeType}, now)
-			rg.modification.revert = s.nodeTypes[target] == nil || rg.UsedMemoryMiB > s.nodeTypes[target].MemoryMiB
-			s.event(rg.ID, "replication-group", "Modifying node type of replication group "+rg.ID+" to "+target, now)
-		}
-	}
-	if v := form.Get("AutomaticFailoverEnabled"); v != "" {
-		rg.AutomaticFailover = v == "true"
-	}
-	if v := form.Get("MultiAZEnabled"); v != "" {
-		rg.MultiAZ = v == "true"
-	}
-	var w xw
-	w.open("ReplicationGroup")
-	s.writeReplicationGroup(&w, rg)
-	w.close("ReplicationGroup")
-	return w.b.Bytes(), nil
-}
-
 func (s *Sim) startModification(rg *ReplicationGroup, m *modification, now time.Time) {
 	m.done = map[string]bool{}
 	m.nextAt = now.Add(s.delays.ServiceNode)
 	rg.modification = m
 	rg.Status = "modifying"
-	for _, mem := range rg.Members {
-		mem.PendingNodeType = m.target
+}
+
+// legacyTimers offers the service update's next node step.
+func (s *Sim) legacyTimers(rg *ReplicationGroup, consider func(time.Time, func(time.Time))) {
+	if m := rg.modification; m != nil {
+		consider(m.nextAt, func(at time.Time) { s.modificationStepLocked(rg, m, at) })
 	}
 }
 
-// advanceElastiCacheLocked moves node type changes and service updates forward node by node (replicas
-// first, then a failover and the old primary), finishes snapshots, and reverts a change whose data does not
-// fit the new node type, as ElastiCache does.
-func (s *Sim) advanceElastiCacheLocked(now time.Time) {
-	for _, id := range sortedKeys(s.replication) {
-		rg := s.replication[id]
-		for m := rg.modification; m != nil && !now.Before(m.nextAt); m = rg.modification {
-			s.modificationStepLocked(rg, m, m.nextAt)
-		}
-	}
+// advanceLegacySnapshotsLocked finishes snapshots.
+func (s *Sim) advanceLegacySnapshotsLocked(now time.Time) {
 	for _, name := range sortedKeys(s.snapshots) {
 		sn := s.snapshots[name]
 		if sn.Status == "creating" && !now.Before(sn.readyAt) {
@@ -111,29 +68,13 @@ func (s *Sim) advanceElastiCacheLocked(now time.Time) {
 }
 
 func (s *Sim) modificationStepLocked(rg *ReplicationGroup, m *modification, at time.Time) {
-	if m.revert {
-		for _, mem := range rg.Members {
-			mem.Status, mem.PendingNodeType = "available", ""
-		}
-		rg.Status, rg.modification = "available", nil
-		s.event(rg.ID, "replication-group", fmt.Sprintf("Failed to modify node type to %s for replication group %s: the data does not fit in the new node type's memory. The node type remains %s.", m.target, rg.ID, m.from), at)
-		return
-	}
 	next := s.nextMemberToModify(rg, m)
 	if next == nil {
 		for _, mem := range rg.Members {
 			mem.Status = "available"
 		}
 		rg.Status, rg.modification = "available", nil
-		if m.serviceApply != "" {
-			s.finishServiceUpdate(rg, m.serviceApply, at)
-			return
-		}
-		rg.NodeType = m.target
-		for _, mem := range rg.Members {
-			mem.PendingNodeType = ""
-		}
-		s.event(rg.ID, "replication-group", "Finished modifying node type to "+m.target+" for replication group "+rg.ID, at)
+		s.finishServiceUpdate(rg, m.serviceApply, at)
 		return
 	}
 	if next.Role == "primary" {
@@ -146,15 +87,8 @@ func (s *Sim) modificationStepLocked(rg *ReplicationGroup, m *modification, at t
 			}
 		}
 	}
-	next.Status = "modifying"
-	if m.serviceApply == "" {
-		next.NodeType, next.PendingNodeType = m.target, ""
-		s.event(next.ClusterID, "cache-cluster", "Finished modifying cache node type to "+m.target+" for cache cluster "+next.ClusterID, at)
-	} else {
-		s.serviceUpdateNodeDone(rg, m.serviceApply, next.ClusterID, at)
-	}
+	s.serviceUpdateNodeDone(rg, m.serviceApply, next.ClusterID, at)
 	m.done[next.ClusterID] = true
-	next.Status = "available"
 	m.nextAt = at.Add(s.delays.ServiceNode)
 }
 

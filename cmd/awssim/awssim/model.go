@@ -196,6 +196,7 @@ type ReplicationGroup struct {
 	SnapshotWindow         string
 	SnapshottingClusterID  string
 
+	op            *groupOp // a Modify or a tag change in progress
 	modification  *modification
 	snapshot      string    // the snapshot being taken
 	failSnapshots int       // how many of the next snapshots fail

@@ -17,10 +17,14 @@ limitations under the License.
 package awssim
 
 import (
+	"bytes"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
@@ -52,7 +56,30 @@ func (s *Server) SDKConfig() aws.Config {
 		Region:       s.Sim.region,
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDSIMULATOR", "simulator-secret", ""),
 		BaseEndpoint: aws.String(s.URL),
+		HTTPClient:   inMemoryBodyClient{awshttp.NewBuildableClient()},
 	}
+}
+
+// inMemoryBodyClient sends each request body from memory. smithy-go hands net/http a body whose WriteTo
+// answers io.EOF once the SDK has closed it, and the SDK closes it as soon as the response headers arrive.
+// When a server answers before net/http has finished with the request body (it reads past the body's
+// length to check for extra bytes), net/http takes that EOF for a write error and closes the connection
+// under the response being read ("use of closed network connection"). AWS answers too slowly for that to
+// happen; the simulator on loopback does not, with large responses. A body net/http knows to be in memory
+// is written with the headers in one flush, after that check.
+type inMemoryBodyClient struct{ inner aws.HTTPClient }
+
+func (c inMemoryBodyClient) Do(req *http.Request) (*http.Response, error) {
+	if req.Body != nil && req.Body != http.NoBody {
+		b, err := io.ReadAll(req.Body)
+		_ = req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		req.Body = io.NopCloser(bytes.NewReader(b))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+	}
+	return c.inner.Do(req)
 }
 
 // EndpointEnv is the environment that points any SDK-based program (the manager) at the simulator.

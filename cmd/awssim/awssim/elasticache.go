@@ -41,6 +41,8 @@ var elastiCacheHandlers = map[string]handler{
 	"CreateSnapshot":                   (*Sim).createSnapshot,
 	"DescribeSnapshots":                (*Sim).describeSnapshots,
 	"ListTagsForResource":              (*Sim).listTagsForResource,
+	"AddTagsToResource":                (*Sim).addTagsToResource,
+	"RemoveTagsFromResource":           (*Sim).removeTagsFromResource,
 }
 
 // account is the simulated AWS account id in ARNs.
@@ -453,17 +455,4 @@ func (s *Sim) listAllowedNodeTypeModifications(form url.Values, _ time.Time) ([]
 	w.strings("ScaleUpModifications", "member", up)
 	w.strings("ScaleDownModifications", "member", down)
 	return w.b.Bytes(), nil
-}
-
-func (s *Sim) listTagsForResource(form url.Values, _ time.Time) ([]byte, *apiError) {
-	arn := form.Get("ResourceName")
-	for _, rg := range s.replication {
-		if s.rgARN(rg.ID) == arn {
-			keys := sortedKeys(rg.Tags)
-			var w xw
-			w.list("TagList", "Tag", len(keys), func(i int) { w.text("Key", keys[i]); w.text("Value", rg.Tags[keys[i]]) })
-			return w.b.Bytes(), nil
-		}
-	}
-	return nil, cacheFault("InvalidARN", "The ARN %s is not valid or does not exist.", arn)
 }

@@ -288,6 +288,7 @@ type Snapshot struct {
 	Window             string
 	Nodes              []NodeSnapshot
 	CreatedAt          time.Time
+	Tags               map[string]string
 	readyAt            time.Time
 	fail               bool
 	members            []string // the members snapshotting

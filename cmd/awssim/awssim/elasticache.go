@@ -195,6 +195,9 @@ func (s *Sim) writeReplicationGroup(w *xw, rg *ReplicationGroup) {
 	}
 	w.text("Status", rg.Status)
 	w.open("PendingModifiedValues")
+	if rg.op != nil && rg.op.autoFailover != nil {
+		w.text("AutomaticFailoverStatus", enabled(*rg.op.autoFailover))
+	}
 	w.close("PendingModifiedValues")
 	ids := make([]string, len(rg.Members))
 	for i, m := range rg.Members {
@@ -235,7 +238,14 @@ func (s *Sim) writeReplicationGroup(w *xw, rg *ReplicationGroup) {
 	if rg.SnapshottingClusterID != "" && !rg.ClusterEnabled {
 		w.text("SnapshottingClusterId", rg.SnapshottingClusterID)
 	}
-	w.text("AutomaticFailover", enabled(rg.AutomaticFailover))
+	switch {
+	case rg.op != nil && rg.op.autoFailover != nil && *rg.op.autoFailover:
+		w.text("AutomaticFailover", "enabling")
+	case rg.op != nil && rg.op.autoFailover != nil:
+		w.text("AutomaticFailover", "disabling")
+	default:
+		w.text("AutomaticFailover", enabled(rg.AutomaticFailover))
+	}
 	w.text("MultiAZ", enabled(rg.MultiAZ))
 	if rg.ClusterEnabled {
 		host := "clustercfg." + rg.ID + ".xxxxxx." + s.regionCode() + ".cache.amazonaws.com"

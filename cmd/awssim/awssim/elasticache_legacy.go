@@ -39,7 +39,7 @@ type modification struct {
 
 func (rg *ReplicationGroup) primary() *CacheMember { return rg.primaryOf("0001") }
 
-func (s *Sim) startModification(rg *ReplicationGroup, m *modification, now time.Time) {
+func (s *Sim) startLegacyModification(rg *ReplicationGroup, m *modification, now time.Time) {
 	m.done = map[string]bool{}
 	m.nextAt = now.Add(s.delays.ServiceNode)
 	rg.modification = m
@@ -224,7 +224,7 @@ func (s *Sim) batchApplyUpdateAction(form url.Values, now time.Time) ([]byte, *a
 		default:
 			if a.Status == "not-applied" {
 				a.Status = "in-progress"
-				s.startModification(rg, &modification{serviceApply: name}, now)
+				s.startLegacyModification(rg, &modification{serviceApply: name}, now)
 				s.event(id, "replication-group", "Service update "+name+" started", now)
 			}
 			processed = append(processed, result{rg: id, status: a.Status})

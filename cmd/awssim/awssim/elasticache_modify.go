@@ -30,11 +30,15 @@ type groupOp struct {
 	// type the group had.
 	nodeType string
 	from     string
+	// autoFailover and multiAZ are the automatic failover and Multi-AZ settings being applied (nil: unchanged).
+	autoFailover *bool
+	multiAZ      *bool
 }
 
 // modifyParams are the ModifyReplicationGroup parameters the simulator models; any other is refused
 // rather than silently ignored.
-var modifyParams = []string{"Action", "Version", "ReplicationGroupId", "ApplyImmediately", "CacheNodeType"}
+var modifyParams = []string{"Action", "Version", "ReplicationGroupId", "ApplyImmediately", "CacheNodeType",
+	"AutomaticFailoverEnabled", "MultiAZEnabled"}
 
 func (s *Sim) modifyReplicationGroup(form url.Values, now time.Time) ([]byte, *apiError) {
 	rg, err := s.replicationGroup(form.Get("ReplicationGroupId"))
@@ -54,8 +58,25 @@ func (s *Sim) modifyReplicationGroup(form url.Values, now time.Time) ([]byte, *a
 	if target != "" && target != rg.NodeType && !s.allowedModification(rg.NodeType, target) {
 		return nil, invalidValue("Invalid cache node type %s for replication group %s: it is not an allowed modification of %s.", target, rg.ID, rg.NodeType)
 	}
+	autoFailover, err := boolParam(form, "AutomaticFailoverEnabled")
+	if err != nil {
+		return nil, err
+	}
+	multiAZ, err := boolParam(form, "MultiAZEnabled")
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkFailoverSettings(rg, autoFailover, multiAZ); err != nil {
+		return nil, err
+	}
 	if err := s.checkModifiable(rg); err != nil {
 		return nil, err
+	}
+	if autoFailover != nil && *autoFailover == rg.AutomaticFailover {
+		autoFailover = nil
+	}
+	if multiAZ != nil && *multiAZ == rg.MultiAZ {
+		multiAZ = nil
 	}
 	immediately := form.Get("ApplyImmediately") == "true"
 	pending := rg.pendingNodeType()
@@ -74,17 +95,18 @@ func (s *Sim) modifyReplicationGroup(form url.Values, now time.Time) ([]byte, *a
 		// ApplyImmediately=true applies the changes already pending too.
 		target, changed = pending, true
 	}
-	if !changed {
+	if !changed && autoFailover == nil && multiAZ == nil {
 		return nil, invalidCombination("No modifications were requested.")
 	}
-	if target != "" {
-		if immediately {
-			s.startNodeTypeChange(rg, target, now)
-		} else {
-			// Waits for the maintenance window, which the simulator does not model: it stays pending (visible
-			// on the members) until a Modify with ApplyImmediately=true.
-			rg.setPending(target)
-		}
+	if target != "" && !immediately {
+		// Waits for the maintenance window, which the simulator does not model: it stays pending (visible on
+		// the members) until a Modify with ApplyImmediately=true.
+		rg.setPending(target)
+		target = ""
+	}
+	if target != "" || autoFailover != nil || multiAZ != nil {
+		// Automatic failover and Multi-AZ changes start at once whatever ApplyImmediately says ([unknown]).
+		s.startModification(rg, target, autoFailover, multiAZ, now)
 	}
 	var w xw
 	w.open("ReplicationGroup")
@@ -131,23 +153,93 @@ func (rg *ReplicationGroup) setPending(nodeType string) {
 	}
 }
 
-// startNodeTypeChange starts a node type change: one asynchronous operation on the whole group. AWS
-// creates nodes of the new type, syncs them, moves the DNS names and deletes the old nodes, and documents
-// no order between nodes, so every member is modifying for the whole change, the new type shows only as the
-// members' pending type, and all types (the group's and every member's) flip together at the end. There is
-// no failover event.
-func (s *Sim) startNodeTypeChange(rg *ReplicationGroup, target string, now time.Time) {
-	rg.op = &groupOp{until: now.Add(s.delays.ModifyGroup), nodeType: target, from: rg.NodeType}
-	rg.Status = "modifying"
-	for _, m := range rg.Members {
-		m.Status, m.PendingNodeType = "modifying", target
+func boolParam(form url.Values, name string) (*bool, *apiError) {
+	switch form.Get(name) {
+	case "":
+		return nil, nil
+	case "true":
+		v := true
+		return &v, nil
+	case "false":
+		v := false
+		return &v, nil
 	}
+	return nil, invalidValue("The parameter %s must be true or false.", name)
+}
+
+// checkFailoverSettings refuses automatic failover and Multi-AZ settings ElastiCache does not allow:
+// Multi-AZ needs automatic failover, automatic failover needs a replica in every shard, and cluster mode
+// enabled cannot turn automatic failover off.
+func (s *Sim) checkFailoverSettings(rg *ReplicationGroup, autoFailover, multiAZ *bool) *apiError {
+	af, maz := rg.AutomaticFailover, rg.MultiAZ
+	if autoFailover != nil {
+		af = *autoFailover
+	}
+	if multiAZ != nil {
+		maz = *multiAZ
+	}
+	switch {
+	case autoFailover != nil && !af && rg.ClusterEnabled:
+		return invalidCombination("Turning off automatic failover for replication group with cluster mode enabled is not supported.")
+	case maz && !af:
+		return invalidCombination("Multi-AZ requires automatic failover to be enabled.")
+	case af && !rg.AutomaticFailover:
+		for _, ng := range rg.NodeGroupIDs() {
+			if len(rg.nodeGroupMembers(ng)) < 2 {
+				return invalidCombination("Automatic failover requires at least one read replica in every node group of replication group %s.", rg.ID)
+			}
+		}
+	}
+	return nil
+}
+
+// startModification starts a Modify: the group is modifying until the slowest of its changes is done.
+//
+// A node type change is one asynchronous operation on the whole group. AWS creates nodes of the new type,
+// syncs them, moves the DNS names and deletes the old nodes, and documents no order between nodes, so
+// every member is modifying for the whole change, the new type shows only as the members' pending type,
+// and all types (the group's and every member's) flip together at the end. There is no failover event.
+//
+// Automatic failover shows enabling or disabling (and the group's pending AutomaticFailoverStatus the
+// value to be) until the change is done; Multi-AZ keeps its old value until then.
+func (s *Sim) startModification(rg *ReplicationGroup, target string, autoFailover, multiAZ *bool, now time.Time) {
+	op := &groupOp{nodeType: target, from: rg.NodeType, autoFailover: autoFailover, multiAZ: multiAZ}
+	if autoFailover != nil || multiAZ != nil {
+		op.until = now.Add(s.delays.FailoverSettings)
+	}
+	if target != "" {
+		op.until = maxTime(op.until, now.Add(s.delays.ModifyGroup))
+		for _, m := range rg.Members {
+			m.Status, m.PendingNodeType = "modifying", target
+		}
+	}
+	rg.op, rg.Status = op, "modifying"
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // finishOpLocked ends a modification: the group is available again, with the new node type if the data
 // fits it, or reverted to the old one, as ElastiCache does with a scale-down it cannot complete.
 func (s *Sim) finishOpLocked(rg *ReplicationGroup, op *groupOp, at time.Time) {
 	rg.op, rg.Status = nil, "available"
+	if op.autoFailover != nil {
+		rg.AutomaticFailover = *op.autoFailover
+		if rg.AutomaticFailover {
+			s.event(rg.ID, "replication-group", "Automatic failover has been turned on for replication group "+rg.ID, at)
+		} else {
+			// [infer] the documented "turned on" text, negated.
+			s.event(rg.ID, "replication-group", "Automatic failover has been turned off for replication group "+rg.ID, at)
+		}
+	}
+	if op.multiAZ != nil {
+		// [unknown] the event text of a Multi-AZ change; none is emitted.
+		rg.MultiAZ = *op.multiAZ
+	}
 	if op.nodeType == "" {
 		return
 	}

@@ -202,3 +202,58 @@ func TestAGroupAvailableWithAMemberStillModifyingRefusesModifyWithInvalidCacheCl
 	_, err = f.ec.ModifyReplicationGroup(ctx, &elasticache.ModifyReplicationGroupInput{ReplicationGroupId: str("sessions"), CacheNodeType: str(cacheNew), ApplyImmediately: aws.Bool(true)})
 	g.Expect(err).NotTo(HaveOccurred())
 }
+
+func TestEnablingAutomaticFailoverAndMultiAZTakesAWhileAndIsValidated(t *testing.T) {
+	g := NewWithT(t)
+	f := newECFixture(t, awssim.Options{}, func(g Gomega, sim *awssim.Sim) {
+		g.Expect(sim.AddReplicationGroup(awssim.ReplicationGroupSpec{ID: "pair", NodeType: cacheOld, Zones: []string{"us-east-1a", "us-east-1b"}})).To(Succeed())
+		g.Expect(sim.AddReplicationGroup(awssim.ReplicationGroupSpec{ID: "single", NodeType: cacheOld, Zones: []string{"us-east-1a"}})).To(Succeed())
+		g.Expect(sim.AddReplicationGroup(awssim.ReplicationGroupSpec{ID: "sharded", NodeType: cacheOld, Zones: []string{"us-east-1a", "us-east-1b"}, Shards: 2})).To(Succeed())
+	})
+	var combo *ectypes.InvalidParameterCombinationException
+	_, err := f.ec.ModifyReplicationGroup(ctx, &elasticache.ModifyReplicationGroupInput{ReplicationGroupId: str("pair"), MultiAZEnabled: aws.Bool(true), ApplyImmediately: aws.Bool(true)})
+	g.Expect(errors.As(err, &combo)).To(BeTrue(), "Multi-AZ needs automatic failover: %v", err)
+	_, err = f.ec.ModifyReplicationGroup(ctx, &elasticache.ModifyReplicationGroupInput{ReplicationGroupId: str("single"), AutomaticFailoverEnabled: aws.Bool(true), ApplyImmediately: aws.Bool(true)})
+	g.Expect(errors.As(err, &combo)).To(BeTrue(), "automatic failover needs a replica: %v", err)
+	_, err = f.ec.ModifyReplicationGroup(ctx, &elasticache.ModifyReplicationGroupInput{ReplicationGroupId: str("sharded"), AutomaticFailoverEnabled: aws.Bool(false), ApplyImmediately: aws.Bool(true)})
+	g.Expect(errors.As(err, &combo)).To(BeTrue(), "%v", err)
+	g.Expect(err.Error()).To(ContainSubstring("Turning off automatic failover for replication group with cluster mode enabled is not supported."))
+
+	out, err := f.ec.ModifyReplicationGroup(ctx, &elasticache.ModifyReplicationGroupInput{ReplicationGroupId: str("pair"),
+		AutomaticFailoverEnabled: aws.Bool(true), MultiAZEnabled: aws.Bool(true), ApplyImmediately: aws.Bool(true)})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(aws.ToString(out.ReplicationGroup.Status)).To(Equal("modifying"))
+	f.step(time.Minute)
+	rgs, err := f.ec.DescribeReplicationGroups(ctx, &elasticache.DescribeReplicationGroupsInput{ReplicationGroupId: str("pair")})
+	g.Expect(err).NotTo(HaveOccurred())
+	rg := rgs.ReplicationGroups[0]
+	g.Expect(aws.ToString(rg.Status)).To(Equal("modifying"), "not instant")
+	g.Expect(rg.AutomaticFailover).To(Equal(ectypes.AutomaticFailoverStatusEnabling))
+	g.Expect(rg.PendingModifiedValues.AutomaticFailoverStatus).To(Equal(ectypes.PendingAutomaticFailoverStatusEnabled))
+	g.Expect(rg.MultiAZ).To(Equal(ectypes.MultiAZStatusDisabled), "Multi-AZ changes at the end")
+	_, err = f.ec.ModifyReplicationGroup(ctx, &elasticache.ModifyReplicationGroupInput{ReplicationGroupId: str("pair"), CacheNodeType: str(cacheNew), ApplyImmediately: aws.Bool(true)})
+	var state *ectypes.InvalidReplicationGroupStateFault
+	g.Expect(errors.As(err, &state)).To(BeTrue(), "the next change waits: %v", err)
+
+	f.step(time.Minute)
+	rgs, err = f.ec.DescribeReplicationGroups(ctx, &elasticache.DescribeReplicationGroupsInput{ReplicationGroupId: str("pair")})
+	g.Expect(err).NotTo(HaveOccurred())
+	rg = rgs.ReplicationGroups[0]
+	g.Expect(aws.ToString(rg.Status)).To(Equal("available"))
+	g.Expect(rg.AutomaticFailover).To(Equal(ectypes.AutomaticFailoverStatusEnabled))
+	g.Expect(rg.MultiAZ).To(Equal(ectypes.MultiAZStatusEnabled))
+	g.Expect(rg.PendingModifiedValues.AutomaticFailoverStatus).To(BeEmpty())
+	evs, err := f.ec.DescribeEvents(ctx, &elasticache.DescribeEventsInput{SourceIdentifier: str("pair"), SourceType: ectypes.SourceTypeReplicationGroup})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(messages(evs.Events)).To(ContainElement("Automatic failover has been turned on for replication group pair"))
+
+	// Turning automatic failover off while Multi-AZ stays on is refused; both together disable.
+	_, err = f.ec.ModifyReplicationGroup(ctx, &elasticache.ModifyReplicationGroupInput{ReplicationGroupId: str("pair"), AutomaticFailoverEnabled: aws.Bool(false), ApplyImmediately: aws.Bool(true)})
+	g.Expect(errors.As(err, &combo)).To(BeTrue(), "%v", err)
+	_, err = f.ec.ModifyReplicationGroup(ctx, &elasticache.ModifyReplicationGroupInput{ReplicationGroupId: str("pair"), AutomaticFailoverEnabled: aws.Bool(false), MultiAZEnabled: aws.Bool(false), ApplyImmediately: aws.Bool(true)})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(out.ReplicationGroup).NotTo(BeNil())
+	rgs, err = f.ec.DescribeReplicationGroups(ctx, &elasticache.DescribeReplicationGroupsInput{ReplicationGroupId: str("pair")})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(rgs.ReplicationGroups[0].AutomaticFailover).To(Equal(ectypes.AutomaticFailoverStatusDisabling))
+}

@@ -23,9 +23,6 @@ import (
 	"time"
 )
 
-// testFailoverQuota is how many TestFailover calls ElastiCache allows per rolling 24 hours.
-const testFailoverQuota = 5
-
 // modification is an in-progress node type change: one member after another, replicas first, then a
 // failover and the old primary.
 type modification struct {
@@ -36,8 +33,6 @@ type modification struct {
 	done         map[string]bool
 	serviceApply string // the service update being applied, if this is one
 }
-
-func (rg *ReplicationGroup) primary() *CacheMember { return rg.primaryOf("0001") }
 
 func (s *Sim) startLegacyModification(rg *ReplicationGroup, m *modification, now time.Time) {
 	m.done = map[string]bool{}
@@ -106,47 +101,6 @@ func (s *Sim) nextMemberToModify(rg *ReplicationGroup, m *modification) *CacheMe
 		return mem
 	}
 	return primary
-}
-
-func (s *Sim) testFailover(form url.Values, now time.Time) ([]byte, *apiError) {
-	rg, err := s.replicationGroup(form.Get("ReplicationGroupId"))
-	if err != nil {
-		return nil, err
-	}
-	if form.Get("NodeGroupId") != "0001" {
-		return nil, cacheFault("NodeGroupNotFoundFault", "NodeGroup %s not found.", form.Get("NodeGroupId"))
-	}
-	if rg.Status != "available" {
-		return nil, cacheFault("InvalidReplicationGroupState", "Replication group %s is not in available state.", rg.ID)
-	}
-	var recent []time.Time
-	for _, t := range s.failoverCalls {
-		if now.Sub(t) < 24*time.Hour {
-			recent = append(recent, t)
-		}
-	}
-	s.failoverCalls = recent
-	if len(recent) >= testFailoverQuota {
-		return nil, cacheFault("TestFailoverNotAvailableFault", "TestFailover is limited to %d node groups in a rolling 24 hour period.", testFailoverQuota)
-	}
-	if !rg.AutomaticFailover || len(rg.Members) < 2 {
-		return nil, cacheFault("InvalidReplicationGroupState", "Automatic failover is not enabled for replication group %s.", rg.ID)
-	}
-	old := rg.primary()
-	for _, mem := range rg.Members {
-		if mem.Role == "replica" {
-			old.Role, mem.Role = "replica", "primary"
-			s.failoverCalls = append(s.failoverCalls, now)
-			s.event(rg.ID, "replication-group", "Test Failover API called for node group 0001", now)
-			s.event(rg.ID, "replication-group", "Failover from primary node "+old.ClusterID+" to replica node "+mem.ClusterID+" completed", now)
-			break
-		}
-	}
-	var w xw
-	w.open("ReplicationGroup")
-	s.writeReplicationGroup(&w, rg)
-	w.close("ReplicationGroup")
-	return w.b.Bytes(), nil
 }
 
 func (s *Sim) describeUpdateActions(form url.Values, _ time.Time) ([]byte, *apiError) {

@@ -126,6 +126,10 @@ func (s *Sim) checkModifiable(rg *ReplicationGroup) *apiError {
 	if rg.Status != "available" {
 		return cacheFault("InvalidReplicationGroupState", "Replication group must be in available state to modify.")
 	}
+	if rg.failover != nil {
+		// [unknown] the group says available during a test failover; changes wait for its end here.
+		return cacheFault("InvalidReplicationGroupState", "Replication group %s has a test failover in progress.", rg.ID)
+	}
 	return s.checkMembersAvailable(rg)
 }
 
@@ -328,6 +332,9 @@ func (s *Sim) nextTimerLocked(rg *ReplicationGroup) (timer, bool) {
 	}
 	if op := rg.op; op != nil {
 		consider(op.until, func(at time.Time) { s.finishOpLocked(rg, op, at) })
+	}
+	if f := rg.failover; f != nil {
+		consider(f.next, func(at time.Time) { s.failoverStepLocked(rg, f, at) })
 	}
 	for _, m := range rg.Members {
 		if !m.heldUntil.IsZero() {

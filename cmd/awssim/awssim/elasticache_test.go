@@ -88,46 +88,6 @@ func TestModifyReplicationGroupValidatesAndStartsAModification(t *testing.T) {
 	g.Expect(errors.As(err, &state)).To(BeTrue(), "a group that is modifying cannot be modified: %v", err)
 }
 
-func TestTestFailoverSwapsRolesAndEnforcesTheDailyQuota(t *testing.T) {
-	g := NewWithT(t)
-	f := newFixture(t)
-	for i := 0; i < 5; i++ {
-		out, err := f.ec.TestFailover(ctx, &elasticache.TestFailoverInput{ReplicationGroupId: str("sessions"), NodeGroupId: str("0001")})
-		g.Expect(err).NotTo(HaveOccurred())
-		g.Expect(aws.ToString(out.ReplicationGroup.NodeGroups[0].NodeGroupMembers[0].CurrentRole)).To(Equal([]string{"replica", "primary"}[i%2]))
-		f.step(time.Hour)
-	}
-	_, err := f.ec.TestFailover(ctx, &elasticache.TestFailoverInput{ReplicationGroupId: str("sessions"), NodeGroupId: str("0001")})
-	var quota *ectypes.TestFailoverNotAvailableFault
-	g.Expect(errors.As(err, &quota)).To(BeTrue(), "the sixth failover within 24h is refused: %v", err)
-	f.step(20 * time.Hour)
-	_, err = f.ec.TestFailover(ctx, &elasticache.TestFailoverInput{ReplicationGroupId: str("sessions"), NodeGroupId: str("0001")})
-	g.Expect(err).NotTo(HaveOccurred(), "the quota is a rolling 24 hours")
-
-	_, err = f.ec.TestFailover(ctx, &elasticache.TestFailoverInput{ReplicationGroupId: str("sessions"), NodeGroupId: str("0009")})
-	var ng *ectypes.NodeGroupNotFoundFault
-	g.Expect(errors.As(err, &ng)).To(BeTrue(), "%v", err)
-}
-
-func TestDescribeEventsFiltersBySourceAndTime(t *testing.T) {
-	g := NewWithT(t)
-	f := newFixture(t)
-	_, err := f.ec.TestFailover(ctx, &elasticache.TestFailoverInput{ReplicationGroupId: str("sessions"), NodeGroupId: str("0001")})
-	g.Expect(err).NotTo(HaveOccurred())
-	out, err := f.ec.DescribeEvents(ctx, &elasticache.DescribeEventsInput{SourceIdentifier: str("sessions"), SourceType: ectypes.SourceTypeReplicationGroup, Duration: aws.Int32(60)})
-	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(out.Events).To(HaveLen(2))
-	g.Expect(aws.ToString(out.Events[0].Message)).To(Equal("Failover from primary node sessions-001 to replica node sessions-002 completed"))
-	g.Expect(aws.ToString(out.Events[1].Message)).To(Equal("Test Failover API called for node group 0001"))
-	g.Expect(out.Events[0].SourceType).To(Equal(ectypes.SourceTypeReplicationGroup))
-	g.Expect(out.Events[0].Date).NotTo(BeNil())
-
-	f.step(2 * time.Hour)
-	out, err = f.ec.DescribeEvents(ctx, &elasticache.DescribeEventsInput{SourceIdentifier: str("sessions"), Duration: aws.Int32(60)})
-	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(out.Events).To(BeEmpty(), "events older than the duration are left out")
-}
-
 func TestServiceUpdatesAreListedAppliedAndProgressNodeByNode(t *testing.T) {
 	g := NewWithT(t)
 	f := newFixture(t)

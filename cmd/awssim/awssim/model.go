@@ -196,7 +196,8 @@ type ReplicationGroup struct {
 	SnapshotWindow         string
 	SnapshottingClusterID  string
 
-	op            *groupOp // a Modify or a tag change in progress
+	op            *groupOp    // a Modify or a tag change in progress
+	failover      *failoverOp // a TestFailover in progress
 	modification  *modification
 	snapshot      string    // the snapshot being taken
 	failSnapshots int       // how many of the next snapshots fail

@@ -19,7 +19,6 @@ package awssim
 import (
 	"fmt"
 	"net/url"
-	"strings"
 	"time"
 )
 
@@ -45,20 +44,6 @@ func (s *Sim) startLegacyModification(rg *ReplicationGroup, m *modification, now
 func (s *Sim) legacyTimers(rg *ReplicationGroup, consider func(time.Time, func(time.Time))) {
 	if m := rg.modification; m != nil {
 		consider(m.nextAt, func(at time.Time) { s.modificationStepLocked(rg, m, at) })
-	}
-}
-
-// advanceLegacySnapshotsLocked finishes snapshots.
-func (s *Sim) advanceLegacySnapshotsLocked(now time.Time) {
-	for _, name := range sortedKeys(s.snapshots) {
-		sn := s.snapshots[name]
-		if sn.Status == "creating" && !now.Before(sn.readyAt) {
-			sn.Status = "available"
-			if rg := s.replication[sn.ReplicationGroup]; rg != nil && rg.Status == "snapshotting" {
-				rg.Status = "available"
-			}
-			s.event(sn.ReplicationGroup, "replication-group", "Snapshot succeeded for snapshot with ID '"+sn.Name+"'", sn.readyAt)
-		}
 	}
 }
 
@@ -213,56 +198,5 @@ func (s *Sim) finishServiceUpdate(rg *ReplicationGroup, name string, at time.Tim
 	}
 }
 
-func (s *Sim) writeSnapshot(w *xw, sn *Snapshot) {
-	w.text("SnapshotName", sn.Name)
-	w.text("ReplicationGroupId", sn.ReplicationGroup)
-	w.text("SnapshotStatus", sn.Status)
-	w.text("SnapshotSource", sn.Source)
-	w.text("CacheNodeType", sn.NodeType)
-	w.text("Engine", sn.Engine)
-}
-
-func (s *Sim) createSnapshot(form url.Values, now time.Time) ([]byte, *apiError) {
-	rg, err := s.replicationGroup(form.Get("ReplicationGroupId"))
-	if err != nil {
-		return nil, err
-	}
-	name := form.Get("SnapshotName")
-	name = strings.ToLower(name)
-	if s.snapshots[name] != nil {
-		return nil, cacheFault("SnapshotAlreadyExistsFault", "Snapshot %s already exists.", name)
-	}
-	if rg.Status != "available" {
-		return nil, cacheFault("InvalidReplicationGroupState", "Replication group %s is not in available state.", rg.ID)
-	}
-	sn := &Snapshot{Name: name, ReplicationGroup: rg.ID, Status: "creating", Source: "manual", NodeType: rg.NodeType, Engine: rg.Engine, CreatedAt: now, readyAt: now.Add(s.delays.Snapshot)}
-	s.snapshots[name] = sn
-	rg.Status = "snapshotting"
-	var w xw
-	w.open("Snapshot")
-	s.writeSnapshot(&w, sn)
-	w.close("Snapshot")
-	return w.b.Bytes(), nil
-}
-
-func (s *Sim) describeSnapshots(form url.Values, _ time.Time) ([]byte, *apiError) {
-	rgID, name := form.Get("ReplicationGroupId"), form.Get("SnapshotName")
-	var sns []*Snapshot
-	for _, n := range sortedKeys(s.snapshots) {
-		sn := s.snapshots[n]
-		if (rgID == "" || sn.ReplicationGroup == rgID) && (name == "" || sn.Name == name) {
-			sns = append(sns, sn)
-		}
-	}
-	if name != "" && len(sns) == 0 {
-		return nil, cacheFault("SnapshotNotFoundFault", "Snapshot %s not found.", name)
-	}
-	start, end, next, err := ecPage("DescribeSnapshots", form, 20, 50, len(sns))
-	if err != nil {
-		return nil, err
-	}
-	var w xw
-	w.text("Marker", next)
-	w.list("Snapshots", "Snapshot", end-start, func(i int) { s.writeSnapshot(&w, sns[start+i]) })
-	return w.b.Bytes(), nil
-}
+// updateInProgress says whether a service update is being applied to the group.
+func (s *Sim) updateInProgress(rg *ReplicationGroup) bool { return rg.modification != nil }

@@ -318,7 +318,6 @@ func (s *Sim) advanceElastiCacheLocked(now time.Time) {
 			rg.cursor = now
 		}
 	}
-	s.advanceLegacySnapshotsLocked(now)
 }
 
 // nextTimerLocked is the group's earliest timer.
@@ -336,6 +335,10 @@ func (s *Sim) nextTimerLocked(rg *ReplicationGroup) (timer, bool) {
 	if f := rg.failover; f != nil {
 		consider(f.next, func(at time.Time) { s.failoverStepLocked(rg, f, at) })
 	}
+	if sn := s.snapshots[rg.snapshot]; sn != nil {
+		consider(sn.readyAt, func(at time.Time) { s.finishSnapshotLocked(rg, sn, at) })
+	}
+	s.backupTimer(rg, consider)
 	for _, m := range rg.Members {
 		if !m.heldUntil.IsZero() {
 			m := m

@@ -37,6 +37,8 @@ var elastiCacheHandlers = map[string]handler{
 	"DescribeEvents":                   (*Sim).describeEvents,
 	"DescribeUpdateActions":            (*Sim).describeUpdateActions,
 	"BatchApplyUpdateAction":           (*Sim).batchApplyUpdateAction,
+	"BatchStopUpdateAction":            (*Sim).batchStopUpdateAction,
+	"DescribeServiceUpdates":           (*Sim).describeServiceUpdates,
 	"ListAllowedNodeTypeModifications": (*Sim).listAllowedNodeTypeModifications,
 	"CreateSnapshot":                   (*Sim).createSnapshot,
 	"DescribeSnapshots":                (*Sim).describeSnapshots,

@@ -345,7 +345,7 @@ func (s *Sim) nextTimerLocked(rg *ReplicationGroup) (timer, bool) {
 			consider(m.heldUntil, func(time.Time) { m.heldUntil, m.Status = time.Time{}, "available" })
 		}
 	}
-	s.legacyTimers(rg, consider)
+	s.updateTimers(rg, consider)
 	return best, found
 }
 

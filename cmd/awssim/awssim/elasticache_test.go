@@ -88,40 +88,6 @@ func TestModifyReplicationGroupValidatesAndStartsAModification(t *testing.T) {
 	g.Expect(errors.As(err, &state)).To(BeTrue(), "a group that is modifying cannot be modified: %v", err)
 }
 
-func TestServiceUpdatesAreListedAppliedAndProgressNodeByNode(t *testing.T) {
-	g := NewWithT(t)
-	f := newFixture(t)
-	out, err := f.ec.DescribeUpdateActions(ctx, &elasticache.DescribeUpdateActionsInput{ReplicationGroupIds: []string{"sessions"},
-		UpdateActionStatus: []ectypes.UpdateActionStatus{ectypes.UpdateActionStatusNotApplied}})
-	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(out.UpdateActions).To(HaveLen(1))
-	a := out.UpdateActions[0]
-	g.Expect(aws.ToString(a.ServiceUpdateName)).To(Equal("elc-20260101-001"))
-	g.Expect(a.ServiceUpdateSeverity).To(Equal(ectypes.ServiceUpdateSeverityCritical))
-	g.Expect(aws.ToString(a.NodesUpdated)).To(Equal("0/3"))
-
-	applied, err := f.ec.BatchApplyUpdateAction(ctx, &elasticache.BatchApplyUpdateActionInput{ReplicationGroupIds: []string{"sessions", "other"}, ServiceUpdateName: str("elc-20260101-001")})
-	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(applied.ProcessedUpdateActions).To(HaveLen(1))
-	g.Expect(applied.ProcessedUpdateActions[0].UpdateActionStatus).To(Equal(ectypes.UpdateActionStatusInProgress))
-	g.Expect(applied.UnprocessedUpdateActions).To(HaveLen(1))
-	g.Expect(aws.ToString(applied.UnprocessedUpdateActions[0].ReplicationGroupId)).To(Equal("other"))
-
-	f.step(5*time.Minute + time.Second)
-	out, err = f.ec.DescribeUpdateActions(ctx, &elasticache.DescribeUpdateActionsInput{ReplicationGroupIds: []string{"sessions"}})
-	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(aws.ToString(out.UpdateActions[0].NodesUpdated)).To(Equal("1/3"))
-	f.step(20 * time.Minute)
-	out, err = f.ec.DescribeUpdateActions(ctx, &elasticache.DescribeUpdateActionsInput{ReplicationGroupIds: []string{"sessions"}})
-	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(out.UpdateActions[0].UpdateActionStatus).To(Equal(ectypes.UpdateActionStatusComplete))
-	g.Expect(aws.ToString(out.UpdateActions[0].NodesUpdated)).To(Equal("3/3"))
-
-	_, err = f.ec.BatchApplyUpdateAction(ctx, &elasticache.BatchApplyUpdateActionInput{ReplicationGroupIds: []string{"sessions"}, ServiceUpdateName: str("nope")})
-	var nf *ectypes.ServiceUpdateNotFoundFault
-	g.Expect(errors.As(err, &nf)).To(BeTrue(), "%v", err)
-}
-
 func TestListAllowedNodeTypeModificationsAndTags(t *testing.T) {
 	g := NewWithT(t)
 	f := newFixture(t)

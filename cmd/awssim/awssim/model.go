@@ -198,11 +198,10 @@ type ReplicationGroup struct {
 
 	op            *groupOp    // a Modify or a tag change in progress
 	failover      *failoverOp // a TestFailover in progress
-	modification  *modification
-	snapshot      string    // the snapshot being taken
-	failSnapshots int       // how many of the next snapshots fail
-	backupFrom    time.Time // automatic backups: the next one is in the first window ending after this
-	cursor        time.Time // the simulated time up to which the group's timers have fired
+	snapshot      string      // the snapshot being taken
+	failSnapshots int         // how many of the next snapshots fail
+	backupFrom    time.Time   // automatic backups: the next one is in the first window ending after this
+	cursor        time.Time   // the simulated time up to which the group's timers have fired
 }
 
 // NodeGroupIDs lists the group's node group ids in order.
@@ -270,6 +269,7 @@ type NodeUpdate struct {
 	StartDate          time.Time
 	EndDate            time.Time
 	StatusModifiedDate time.Time
+	endsAt             time.Time // in-progress: when the node is done
 }
 
 // Snapshot is an ElastiCache snapshot (backup).

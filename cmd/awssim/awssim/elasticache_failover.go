@@ -114,14 +114,30 @@ func (s *Sim) failoverStepLocked(rg *ReplicationGroup, f *failoverOp, at time.Ti
 }
 
 // mostCaughtUp is the replica of a node group a failover promotes: the one with the least replication lag
-// (ElastiCache's rule), among those ok accepts (nil: any available replica). Ties go to the first in member
-// order.
+// (ElastiCache's rule), among those ok accepts (nil: any available replica). With redis-server processes,
+// that is the replica with the highest replication offset; without, the one with the least Lag. Ties go to
+// the first in member order.
 func (s *Sim) mostCaughtUp(rg *ReplicationGroup, ng string, ok func(*CacheMember) bool) *CacheMember {
-	var best *CacheMember
+	var candidates []*CacheMember
 	for _, m := range rg.nodeGroupMembers(ng) {
-		if m.Role != "replica" || (ok != nil && !ok(m)) || (ok == nil && m.Status != "available") {
-			continue
+		if m.Role == "replica" && ((ok != nil && ok(m)) || (ok == nil && m.Status == "available")) {
+			candidates = append(candidates, m)
 		}
+	}
+	if r := s.cacheRunner(); r != nil {
+		var best *CacheMember
+		var bestOffset int64
+		for _, m := range candidates {
+			if info, found := r.CacheNodeInfo(m.ClusterID); found && (best == nil || info.ReplicationOffset > bestOffset) {
+				best, bestOffset = m, info.ReplicationOffset
+			}
+		}
+		if best != nil {
+			return best
+		}
+	}
+	var best *CacheMember
+	for _, m := range candidates {
 		if best == nil || m.Lag < best.Lag {
 			best = m
 		}
@@ -130,12 +146,21 @@ func (s *Sim) mostCaughtUp(rg *ReplicationGroup, ng string, ok func(*CacheMember
 }
 
 // promote makes a replica its node group's primary and the old primary a replica; the group's primary
-// endpoint follows.
+// endpoint follows. With processes, the replica's redis-server is promoted and the shard's others re-pointed
+// to it (they resync from it).
 func (s *Sim) promote(rg *ReplicationGroup, next *CacheMember) {
 	if old := rg.primaryOf(next.NodeGroupID); old != nil {
 		old.Role = "replica"
 	}
 	next.Role, next.Lag = "primary", 0
+	if r := s.cacheRunner(); r != nil {
+		r.PromoteCacheNode(next.ClusterID)
+		for _, m := range rg.nodeGroupMembers(next.NodeGroupID) {
+			if m != next {
+				r.ReplicateCacheNode(m.ClusterID, next.Address)
+			}
+		}
+	}
 }
 
 // SetReplicationLag sets how far a replica is behind its primary, for groups without redis-server

@@ -287,11 +287,6 @@ func (s *Sim) fits(rg *ReplicationGroup, nodeType string) bool {
 	return s.usedBytes(rg) <= usable
 }
 
-// usedBytes is the data in the group's fullest shard.
-func (s *Sim) usedBytes(rg *ReplicationGroup) int64 {
-	return rg.UsedMemoryMiB << 20
-}
-
 // timer is something due to happen to a replication group at a simulated time.
 type timer struct {
 	at   time.Time

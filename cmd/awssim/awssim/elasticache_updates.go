@@ -254,6 +254,10 @@ func (s *Sim) nextNodeUpdateLocked(rg *ReplicationGroup, a *UpdateAction, ng str
 	n := a.Nodes[next.ClusterID]
 	n.Status, n.StartDate, n.StatusModifiedDate, n.endsAt = "in-progress", at, at, at.Add(s.delays.ServiceNode)
 	next.Status = "modifying"
+	if r := s.cacheRunner(); r != nil {
+		// The node is down while it is updated; it comes back empty and resyncs from its shard's primary.
+		r.StopCacheNode(next.ClusterID)
+	}
 }
 
 func (s *Sim) finishNodeUpdateLocked(rg *ReplicationGroup, a *UpdateAction, id string, at time.Time) {
@@ -263,6 +267,13 @@ func (s *Sim) finishNodeUpdateLocked(rg *ReplicationGroup, a *UpdateAction, id s
 		if m.ClusterID == id {
 			if m.Status == "modifying" {
 				m.Status = "available"
+			}
+			if r := s.cacheRunner(); r != nil {
+				primary := ""
+				if p := rg.primaryOf(m.NodeGroupID); p != nil && p != m {
+					primary = p.Address
+				}
+				r.StartCacheNode(m.ClusterID, m.Address, primary)
 			}
 			s.nextNodeUpdateLocked(rg, a, m.NodeGroupID, at)
 		}

@@ -91,6 +91,7 @@ type ProcessNodes struct {
 	claim net.Listener
 	mu    sync.Mutex
 	nodes map[string]*node
+	cache map[string]*node // ElastiCache members, by cache cluster id
 	dir   string
 }
 
@@ -107,7 +108,7 @@ type node struct {
 // NewProcessNodes returns a runner; dir holds the processes' working files.
 func NewProcessNodes(clock Clock, dir string) *ProcessNodes {
 	block, claim := loopbackBlock()
-	return &ProcessNodes{RedisPort: 6379, Clock: clock, block: block, claim: claim, nodes: map[string]*node{}, dir: dir}
+	return &ProcessNodes{RedisPort: 6379, Clock: clock, block: block, claim: claim, nodes: map[string]*node{}, cache: map[string]*node{}, dir: dir}
 }
 
 // Close gives the loopback block back once every node is stopped.
@@ -124,7 +125,7 @@ func (p *ProcessNodes) Start(inst *Instance, cluster string, unhealthy bool) {
 	defer p.mu.Unlock()
 	n := &node{ip: inst.PrivateIP, cluster: cluster, unhealthy: unhealthy, warmUpUntil: p.Clock.Now().Add(p.WarmUp)}
 	if p.Redis && !unhealthy {
-		n.redis = p.startRedis(inst, p.primaryOf(cluster))
+		n.redis = p.startRedis(inst.PrivateIP, inst.ID, p.primaryOf(cluster))
 	}
 	if p.HTTPPort > 0 {
 		n.http = p.startHTTP(n)
@@ -201,12 +202,12 @@ func (p *ProcessNodes) primaryOf(cluster string) string {
 	return ""
 }
 
-func (p *ProcessNodes) startRedis(inst *Instance, primary string) *exec.Cmd {
-	args := []string{"--bind", inst.PrivateIP, "--port", strconv.Itoa(p.RedisPort), "--save", "", "--appendonly", "no",
+func (p *ProcessNodes) startRedis(ip, name, primary string) *exec.Cmd {
+	args := []string{"--bind", ip, "--port", strconv.Itoa(p.RedisPort), "--save", "", "--appendonly", "no",
 		"--daemonize", "no", "--protected-mode", "no", "--repl-diskless-sync-delay", "0",
 		// Replicas connect to the primary from 127.0.0.1; announcing their own address makes the primary see
 		// them as a VPC would, which FAILOVER TO needs.
-		"--replica-announce-ip", inst.PrivateIP, "--dir", p.dir, "--dbfilename", inst.ID + ".rdb", "--logfile", ""}
+		"--replica-announce-ip", ip, "--dir", p.dir, "--dbfilename", name + ".rdb", "--logfile", ""}
 	if primary != "" {
 		args = append(args, "--replicaof", primary, strconv.Itoa(p.RedisPort))
 	}
@@ -214,7 +215,7 @@ func (p *ProcessNodes) startRedis(inst *Instance, primary string) *exec.Cmd {
 	if err := cmd.Start(); err != nil {
 		return nil
 	}
-	addr := net.JoinHostPort(inst.PrivateIP, strconv.Itoa(p.RedisPort))
+	addr := net.JoinHostPort(ip, strconv.Itoa(p.RedisPort))
 	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		if c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond); err == nil {
 			_ = c.Close()
@@ -252,4 +253,102 @@ func (p *ProcessNodes) startHTTP(n *node) *http.Server {
 	})}
 	go func() { _ = srv.Serve(ln) }()
 	return srv
+}
+
+// CacheNodeRunner runs the processes behind ElastiCache members: one redis-server per member, on the
+// member's own loopback address, replicas replicating from their shard's primary. It is called with the
+// simulator's lock held. ProcessNodes implements it when it runs Redis.
+type CacheNodeRunner interface {
+	// RunsCacheNodes says whether members get processes at all.
+	RunsCacheNodes() bool
+	// StartCacheNode starts a member's redis-server on ip, as a replica of primaryIP ("" for a primary).
+	StartCacheNode(id, ip, primaryIP string)
+	// StopCacheNode kills a member's redis-server.
+	StopCacheNode(id string)
+	// PromoteCacheNode makes a member a primary (REPLICAOF NO ONE).
+	PromoteCacheNode(id string)
+	// ReplicateCacheNode makes a member replicate from primaryIP.
+	ReplicateCacheNode(id, primaryIP string)
+	// CacheNodeInfo reads a member's role, replication offset and used memory.
+	CacheNodeInfo(id string) (CacheNodeInfo, bool)
+}
+
+// CacheNodeInfo is what INFO says about a member.
+type CacheNodeInfo struct {
+	Role              string // master or slave
+	ReplicationOffset int64  // master_repl_offset of a primary, slave_repl_offset of a replica
+	UsedMemory        int64  // bytes
+}
+
+// RunsCacheNodes says whether ElastiCache members get a redis-server.
+func (p *ProcessNodes) RunsCacheNodes() bool { return p.Redis }
+
+// StartCacheNode starts a member's redis-server.
+func (p *ProcessNodes) StartCacheNode(id, ip, primaryIP string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cache[id] = &node{ip: ip, redis: p.startRedis(ip, "elasticache-"+id, primaryIP)}
+}
+
+// StopCacheNode kills a member's redis-server.
+func (p *ProcessNodes) StopCacheNode(id string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := p.cache[id]
+	if n == nil {
+		return
+	}
+	delete(p.cache, id)
+	if n.redis != nil && n.redis.Process != nil {
+		_ = n.redis.Process.Kill()
+		_ = n.redis.Wait()
+	}
+}
+
+func (p *ProcessNodes) cacheClient(id string) *redis.Client {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := p.cache[id]
+	if n == nil || n.redis == nil {
+		return nil
+	}
+	return redis.NewClient(&redis.Options{Addr: net.JoinHostPort(n.ip, strconv.Itoa(p.RedisPort)), DialTimeout: time.Second,
+		ReadTimeout: time.Second, MaxRetries: -1})
+}
+
+// PromoteCacheNode makes a member a primary.
+func (p *ProcessNodes) PromoteCacheNode(id string) {
+	if c := p.cacheClient(id); c != nil {
+		_ = c.Do(context.Background(), "REPLICAOF", "NO", "ONE").Err()
+		_ = c.Close()
+	}
+}
+
+// ReplicateCacheNode makes a member replicate from primaryIP.
+func (p *ProcessNodes) ReplicateCacheNode(id, primaryIP string) {
+	if c := p.cacheClient(id); c != nil {
+		_ = c.Do(context.Background(), "REPLICAOF", primaryIP, strconv.Itoa(p.RedisPort)).Err()
+		_ = c.Close()
+	}
+}
+
+// CacheNodeInfo reads a member's INFO.
+func (p *ProcessNodes) CacheNodeInfo(id string) (CacheNodeInfo, bool) {
+	c := p.cacheClient(id)
+	if c == nil {
+		return CacheNodeInfo{}, false
+	}
+	defer c.Close()
+	info, err := c.InfoMap(context.Background(), "replication", "memory").Result()
+	if err != nil {
+		return CacheNodeInfo{}, false
+	}
+	out := CacheNodeInfo{Role: info["Replication"]["role"]}
+	offset := info["Replication"]["master_repl_offset"]
+	if out.Role == "slave" {
+		offset = info["Replication"]["slave_repl_offset"]
+	}
+	out.ReplicationOffset, _ = strconv.ParseInt(offset, 10, 64)
+	out.UsedMemory, _ = strconv.ParseInt(info["Memory"]["used_memory"], 10, 64)
+	return out, true
 }

@@ -571,6 +571,7 @@ func (s *Sim) AddReplicationGroup(spec ReplicationGroupSpec) error {
 		return err
 	}
 	s.replication[id] = rg
+	s.startGroupProcesses(rg)
 	return nil
 }
 

@@ -329,6 +329,13 @@ func (s *Sim) Close() {
 			s.nodes.Stop(inst)
 		}
 	}
+	if r := s.cacheRunner(); r != nil {
+		for _, rg := range s.replication {
+			for _, m := range rg.Members {
+				r.StopCacheNode(m.ClusterID)
+			}
+		}
+	}
 	if closer, ok := s.nodes.(io.Closer); ok {
 		_ = closer.Close()
 	}

@@ -739,8 +739,8 @@ func (s *Sim) GroupState(name string) (Group, bool) {
 	return *g, true
 }
 
-// ReplicationGroupState returns a copy of a replication group (without its Members) and copies of its
-// members in order, with their roles, statuses and pending node types.
+// ReplicationGroupState returns a copy of a replication group and copies of its members in order, with
+// their roles, statuses and pending node types (the copy's Members point to the same copies).
 func (s *Sim) ReplicationGroupState(id string) (ReplicationGroup, []CacheMember, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -749,14 +749,15 @@ func (s *Sim) ReplicationGroupState(id string) (ReplicationGroup, []CacheMember,
 	if !ok {
 		return ReplicationGroup{}, nil, false
 	}
-	var ms []CacheMember
-	for _, m := range rg.Members {
-		c := *m
-		c.Tags = copyTags(m.Tags)
-		ms = append(ms, c)
-	}
+	ms := make([]CacheMember, len(rg.Members))
 	c := *rg
-	c.Members, c.Tags = nil, copyTags(rg.Tags)
+	c.Members, c.Tags = make([]*CacheMember, len(rg.Members)), copyTags(rg.Tags)
+	c.op, c.failover = nil, nil
+	for i, m := range rg.Members {
+		ms[i] = *m
+		ms[i].Tags = copyTags(m.Tags)
+		c.Members[i] = &ms[i]
+	}
 	return c, ms, true
 }
 

@@ -48,6 +48,13 @@ func TestTheDemoScenarioLoadsAndBuildsTheAccountItDescribes(t *testing.T) {
 	g.Expect(ok).To(BeTrue())
 	g.Expect(rg.NodeType).To(Equal("cache.r6g.large"))
 	g.Expect(members).To(HaveLen(3))
+	rg, members, ok = sim.ReplicationGroupState("catalog-cache")
+	g.Expect(ok).To(BeTrue())
+	g.Expect(rg.Engine).To(Equal("valkey"))
+	g.Expect(rg.ClusterEnabled).To(BeTrue())
+	g.Expect(rg.NodeGroupIDs()).To(Equal([]string{"0001", "0002"}))
+	g.Expect(members).To(HaveLen(4))
+	g.Expect(rg.SnapshotRetentionLimit).To(Equal(3))
 }
 
 func TestAScenarioWithAnUnknownFieldIsRejected(t *testing.T) {

@@ -228,7 +228,9 @@ func maxTime(a, b time.Time) time.Time {
 }
 
 // finishOpLocked ends a modification: the group is available again, with the new node type if the data
-// fits it, or reverted to the old one, as ElastiCache does with a scale-down it cannot complete.
+// fits it, or reverted to the old one, as ElastiCache does with a scale-down it cannot complete. When AWS
+// gives up on a change that does not fit is [unknown]: at the end of the whole delay here, with the data
+// measured then.
 func (s *Sim) finishOpLocked(rg *ReplicationGroup, op *groupOp, at time.Time) {
 	rg.op, rg.Status = nil, "available"
 	if op.autoFailover != nil {

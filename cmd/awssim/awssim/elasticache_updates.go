@@ -134,7 +134,7 @@ func (s *Sim) batchApplyUpdateAction(form url.Values, now time.Time) ([]byte, *a
 			unprocessed = append(unprocessed, batchResult{id: rg.ID, errType: errTypeUnavailable, errMsg: "The service update " + su.Name + " is " + su.Status + "."})
 		case a.Status == "waiting-to-start" || a.Status == "in-progress":
 			processed = append(processed, batchResult{id: rg.ID, status: a.Status})
-		case a.Status == "complete" || a.Status == "stopping":
+		case a.Status == "complete" || a.Status == "stopping": // [unknown] refused rather than answered as is
 			unprocessed = append(unprocessed, batchResult{id: rg.ID, errType: errTypeInvalidState, errMsg: "The update action for replication group " + rg.ID + " is " + a.Status + "."})
 		default: // not-applied, stopped, scheduling, scheduled
 			a.Status, a.StatusModifiedDate, a.startAt = "waiting-to-start", now, now.Add(s.delays.ServiceUpdateStart)
@@ -190,7 +190,8 @@ func (s *Sim) batchStopUpdateAction(form url.Values, now time.Time) ([]byte, *ap
 }
 
 // updateTimers offers the group's update actions' next steps: a waiting action starts once the group is
-// idle, a node in progress finishes, a stopping action with nothing in progress stops.
+// idle ([unknown]: it waits here for a change, a backup or a failover in progress to end, and for any other
+// update of the group), a node in progress finishes, a stopping action with nothing in progress stops.
 func (s *Sim) updateTimers(rg *ReplicationGroup, consider func(time.Time, func(time.Time))) {
 	for _, a := range s.updateActions {
 		if a.ReplicationGroup != rg.ID {

@@ -15,10 +15,10 @@ limitations under the License.
 */
 
 // Package awssim is the AWS simulator the awssim command serves (users run it to try the controller) and the
-// tests drive: a stateful simulator for Auto Scaling, EC2 and ElastiCache that speaks the real wire
-// protocols (awsquery and ec2query), so the real aws-sdk-go-v2 clients can be tested against it. It has an
-// injectable clock, fault injection, a call log, and can back each instance with a real redis-server and a
-// Dynomite-Manager-style HTTP status endpoint.
+// tests drive: a stateful simulator for Auto Scaling, EC2, ElastiCache and CloudWatch that speaks the real
+// wire protocols (awsquery, ec2query and Smithy RPC v2 CBOR), so the real aws-sdk-go-v2 clients can be
+// tested against it. It has an injectable clock, fault injection, a call log, and can back each instance
+// with a real redis-server and a Dynomite-Manager-style HTTP status endpoint.
 package awssim
 
 import (
@@ -72,9 +72,9 @@ type Call struct {
 	Applied bool
 }
 
-// Mutating says whether the call changes state (anything but Describe*/List*).
+// Mutating says whether the call changes state (anything but Describe*/List*/Get*).
 func (c Call) Mutating() bool {
-	return !strings.HasPrefix(c.Action, "Describe") && !strings.HasPrefix(c.Action, "List")
+	return !strings.HasPrefix(c.Action, "Describe") && !strings.HasPrefix(c.Action, "List") && !strings.HasPrefix(c.Action, "Get")
 }
 
 // Delays are the simulated durations of the transitions. AWS documents none of the ElastiCache ones (they
@@ -143,6 +143,7 @@ type Sim struct {
 	calls    []Call
 	timeline []Transition
 	faults   faults
+	cw       *cloudWatch // CloudWatch's metrics and alarms (cloudwatch*.go), created on first use
 	// BeforeCall, when set, is called (without the lock) before a call is processed, and OnCall after it
 	// is logged; tests use them to look at the cluster before a termination or to kill the controller
 	// mid-call.
@@ -208,6 +209,10 @@ func (s *Sim) requestID() string {
 
 // ServeHTTP answers one AWS API call.
 func (s *Sim) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	if isRPCv2CBOR(r) { // CloudWatch
+		s.serveCloudWatch(rw, r)
+		return
+	}
 	if err := r.ParseForm(); err != nil {
 		http.Error(rw, err.Error(), http.StatusBadRequest)
 		return
@@ -242,6 +247,7 @@ func (s *Sim) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if fault != nil {
 		apiErr = fault
 	}
+	s.sampleMetricsLocked(now)
 	if apiErr != nil {
 		call.Error = apiErr.code
 	}
@@ -302,7 +308,9 @@ func (s *Sim) ResetCalls() {
 func (s *Sim) Advance() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.advanceLocked(s.clock.Now())
+	now := s.clock.Now()
+	s.advanceLocked(now)
+	s.sampleMetricsLocked(now)
 }
 
 // Run advances the simulation every interval of real time until stop is closed, so processes behind

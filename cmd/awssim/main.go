@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Command awssim serves a simulated AWS account (Auto Scaling, EC2, ElastiCache) described by a scenario
+// Command awssim serves a simulated AWS account (Auto Scaling, EC2, ElastiCache, CloudWatch) described by a scenario
 // file on a loopback port, optionally with a real redis-server behind every instance, and prints the
 // environment that points AWS SDK programs at it.
 package main
@@ -66,6 +66,7 @@ func main() {
 	}
 	url := "http://" + ln.Addr().String()
 	env := fmt.Sprintf("export AWS_ENDPOINT_URL_AUTO_SCALING=%[1]s\nexport AWS_ENDPOINT_URL_EC2=%[1]s\nexport AWS_ENDPOINT_URL_ELASTICACHE=%[1]s\n"+
+		"export AWS_ENDPOINT_URL_CLOUDWATCH=%[1]s\n"+
 		"export AWS_REGION=%[2]s\nexport AWS_ACCESS_KEY_ID=AKIDSIMULATOR\nexport AWS_SECRET_ACCESS_KEY=simulator-secret\n", url, regionOf(sc))
 	fmt.Print(env)
 	if *envFile != "" {

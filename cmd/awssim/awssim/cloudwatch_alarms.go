@@ -293,3 +293,38 @@ func wasWere(n int) string {
 	}
 	return "were"
 }
+
+// applyCloudWatch creates a scenario's alarms and sets its metrics.
+func (s *Sim) applyCloudWatch(sc *ScenarioCloudWatch) error {
+	for _, al := range sc.Alarms {
+		spec := AlarmSpec{Name: al.Name, Description: al.Description, Namespace: al.Namespace, MetricName: al.Metric, Dimensions: al.Dimensions,
+			Statistic: al.Statistic, EvaluationPeriods: al.EvaluationPeriods, DatapointsToAlarm: al.DatapointsToAlarm, Threshold: al.Threshold,
+			ComparisonOperator: al.Comparison, TreatMissingData: al.TreatMissingData, State: al.State, Reason: al.Reason, Evaluate: al.Evaluate}
+		if al.Period != "" {
+			d, err := time.ParseDuration(al.Period)
+			if err != nil {
+				return fmt.Errorf("alarm %s: period: %w", al.Name, err)
+			}
+			spec.Period = d
+		}
+		if err := s.AddAlarm(spec); err != nil {
+			return err
+		}
+	}
+	for _, m := range sc.Metrics {
+		if m.Namespace == "" || m.Metric == "" {
+			return fmt.Errorf("a cloudWatch metric needs a namespace and a metric")
+		}
+		switch {
+		case m.Missing && m.Value != nil:
+			return fmt.Errorf("metric %s/%s: value and missing are exclusive", m.Namespace, m.Metric)
+		case m.Missing:
+			s.SetMetricMissing(m.Namespace, m.Metric, m.Dimensions)
+		case m.Value != nil:
+			s.setMetricOverride(m.Namespace, m.Metric, m.Dimensions, override{value: *m.Value, unit: m.Unit})
+		default:
+			return fmt.Errorf("metric %s/%s: give a value or missing: true", m.Namespace, m.Metric)
+		}
+	}
+	return nil
+}

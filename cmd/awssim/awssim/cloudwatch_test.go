@@ -20,12 +20,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
@@ -678,4 +680,87 @@ func TestCloudWatchSpeaksRPCv2CBOROnTheWire(t *testing.T) {
 	// The other services still answer on the same port.
 	_, err = f.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{})
 	g.Expect(err).NotTo(HaveOccurred())
+}
+
+func TestEndpointEnvPointsTheCloudWatchClientAtTheSimulator(t *testing.T) {
+	g := NewWithT(t)
+	f := newFixture(t)
+	g.Expect(f.srv.EndpointEnv()).To(ContainElement("AWS_ENDPOINT_URL_CLOUDWATCH=" + f.srv.URL))
+	for _, kv := range f.srv.EndpointEnv() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	t.Setenv("AWS_CONFIG_FILE", t.TempDir()+"/none")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", t.TempDir()+"/none")
+	g.Expect(f.srv.SetAlarm("from-env", awssim.AlarmStateOK, "ok")).To(Succeed())
+	cfg, err := config.LoadDefaultConfig(ctx)
+	g.Expect(err).NotTo(HaveOccurred())
+	cw := cloudwatch.NewFromConfig(cfg)
+	out, err := cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(out.MetricAlarms).To(HaveLen(1), "the client reached the simulator through AWS_ENDPOINT_URL_CLOUDWATCH")
+}
+
+func TestAScenarioDefinesAlarmsAndMetrics(t *testing.T) {
+	g := NewWithT(t)
+	path := t.TempDir() + "/scenario.yaml"
+	g.Expect(writeFile(path, `
+nodeTypes: [{name: cache.r6g.large, memoryMiB: 13000}]
+replicationGroups:
+- {id: sessions, nodeType: cache.r6g.large, zones: [us-east-1a, us-east-1b], usedMemoryMiB: 12000}
+cloudWatch:
+  alarms:
+  - name: sessions-002-memory
+    namespace: AWS/ElastiCache
+    metric: DatabaseMemoryUsagePercentage
+    dimensions: {CacheClusterId: sessions-002}
+    statistic: Maximum
+    threshold: 90
+    comparison: GreaterThanOrEqualToThreshold
+    state: OK
+    evaluate: true
+  - name: canary-errors
+    state: ALARM
+    reason: set by the scenario
+  metrics:
+  - {namespace: Cache/Rollouts, metric: Errors, dimensions: {Cluster: sessions}, value: 3, unit: Count}
+  - {namespace: AWS/ElastiCache, metric: ReplicationLag, dimensions: {CacheClusterId: sessions-002}, missing: true}
+`)).To(Succeed())
+	sc, err := awssim.LoadScenario(path)
+	g.Expect(err).NotTo(HaveOccurred())
+	clock := awssim.NewManualClock()
+	sim, _, err := sc.Build(clock, t.TempDir())
+	g.Expect(err).NotTo(HaveOccurred())
+	srv := awssim.Serve(sim)
+	t.Cleanup(srv.Close)
+	cfg := srv.SDKConfig()
+	cfg.RetryMaxAttempts = 1
+	cw := cloudwatch.NewFromConfig(cfg)
+
+	out, err := cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{})
+	g.Expect(err).NotTo(HaveOccurred())
+	alarms := map[string]cwtypes.MetricAlarm{}
+	for _, a := range out.MetricAlarms {
+		alarms[aws.ToString(a.AlarmName)] = a
+	}
+	g.Expect(alarms["sessions-002-memory"].StateValue).To(Equal(cwtypes.StateValueOk), "the state the scenario gives")
+	g.Expect(alarms["sessions-002-memory"].ComparisonOperator).To(Equal(cwtypes.ComparisonOperatorGreaterThanOrEqualToThreshold))
+	g.Expect(alarms["canary-errors"].StateValue).To(Equal(cwtypes.StateValueAlarm))
+	g.Expect(aws.ToString(alarms["canary-errors"].StateReason)).To(Equal("set by the scenario"))
+
+	clock.Step(time.Minute)
+	srv.Advance()
+	st, _ := srv.Alarm("sessions-002-memory")
+	g.Expect(st.State).To(Equal(awssim.AlarmStateAlarm), "12000 of 13000 MiB is over 90%")
+	errs := series(g, cw, metricQuery("e", "Cache/Rollouts", "Errors", map[string]string{"Cluster": "sessions"}, "Sum", 60), at(0), at(2))
+	g.Expect(errs.Values).To(Equal([]float64{3, 3}))
+	lag := series(g, cw, metricQuery("l", "AWS/ElastiCache", "ReplicationLag", map[string]string{"CacheClusterId": "sessions-002"}, "Maximum", 60), at(0), at(2))
+	g.Expect(lag.Values).To(BeEmpty(), "missing by the scenario")
+
+	g.Expect(writeFile(path, "cloudWatch: {alarms: [{name: a, treshold: 1}]}\n")).To(Succeed())
+	_, err = awssim.LoadScenario(path)
+	g.Expect(err).To(HaveOccurred(), "unknown fields are refused")
+	bad := &awssim.Scenario{CloudWatch: &awssim.ScenarioCloudWatch{Alarms: []awssim.ScenarioAlarm{{Name: "a", Comparison: "Sideways"}}}}
+	_, _, err = bad.Build(awssim.NewManualClock(), t.TempDir())
+	g.Expect(err).To(MatchError(ContainSubstring("comparison")))
 }

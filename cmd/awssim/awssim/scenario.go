@@ -27,7 +27,8 @@ import (
 )
 
 // Scenario describes a simulated account: images, instance types, launch templates or configurations,
-// Auto Scaling groups grouped into cache clusters, and ElastiCache replication groups.
+// Auto Scaling groups grouped into cache clusters, ElastiCache replication groups, and CloudWatch alarms
+// and metrics.
 type Scenario struct {
 	Region string `json:"region,omitempty"`
 	// ClockSpeed runs simulated time this many times faster than real time (default 1).
@@ -48,6 +49,9 @@ type Scenario struct {
 	NodeTypes            []ScenarioNodeType            `json:"nodeTypes,omitempty"`
 	ReplicationGroups    []ScenarioReplicationGroup    `json:"replicationGroups,omitempty"`
 	ServiceUpdates       []ScenarioServiceUpdate       `json:"serviceUpdates,omitempty"`
+	// CloudWatch holds alarms and fixed metric values; the metrics of instances and cache clusters are
+	// derived from the simulation without it.
+	CloudWatch *ScenarioCloudWatch `json:"cloudWatch,omitempty"`
 }
 
 // ScenarioDelays are durations as strings (90s, 5m); see Delays for what each one is.
@@ -199,6 +203,58 @@ type ScenarioServiceUpdate struct {
 	ActionStatus string `json:"actionStatus,omitempty"`
 }
 
+// ScenarioCloudWatch is the scenario's CloudWatch: alarms, and metric values that hold from the start.
+type ScenarioCloudWatch struct {
+	Alarms  []ScenarioAlarm  `json:"alarms,omitempty"`
+	Metrics []ScenarioMetric `json:"metrics,omitempty"`
+}
+
+// ScenarioAlarm is a CloudWatch metric alarm.
+type ScenarioAlarm struct {
+	// Name is the alarm's name (required); Description is optional.
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	// Namespace, Metric and Dimensions are the metric the alarm watches, e.g. AWS/ElastiCache,
+	// DatabaseMemoryUsagePercentage, {CacheClusterId: sessions-001}.
+	Namespace  string            `json:"namespace,omitempty"`
+	Metric     string            `json:"metric,omitempty"`
+	Dimensions map[string]string `json:"dimensions,omitempty"`
+	// Statistic is Average (default), Sum, Minimum, Maximum, SampleCount or a percentile such as p99.
+	Statistic string `json:"statistic,omitempty"`
+	// Period is one evaluated period as a duration (default 1m; a multiple of 1m, or 10s or 30s).
+	Period string `json:"period,omitempty"`
+	// EvaluationPeriods is how many periods are evaluated (default 1); DatapointsToAlarm how many of them
+	// must breach (default all).
+	EvaluationPeriods int `json:"evaluationPeriods,omitempty"`
+	DatapointsToAlarm int `json:"datapointsToAlarm,omitempty"`
+	// Threshold and Comparison: GreaterThanThreshold (default), GreaterThanOrEqualToThreshold,
+	// LessThanThreshold or LessThanOrEqualToThreshold.
+	Threshold  float64 `json:"threshold,omitempty"`
+	Comparison string  `json:"comparison,omitempty"`
+	// TreatMissingData is missing (default), breaching, notBreaching or ignore.
+	TreatMissingData string `json:"treatMissingData,omitempty"`
+	// State is the state the alarm starts in (OK, ALARM or INSUFFICIENT_DATA, the default), with Reason.
+	State  string `json:"state,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// Evaluate makes the alarm follow its metric at the end of every period; without it the alarm keeps
+	// its state until SetAlarmState changes it.
+	Evaluate bool `json:"evaluate,omitempty"`
+}
+
+// ScenarioMetric fixes a CloudWatch metric from the start: a value (one datapoint a minute), or missing
+// (no datapoints, even for a metric the simulator derives).
+type ScenarioMetric struct {
+	// Namespace, Metric and Dimensions identify the metric (dimensions must match exactly, as in CloudWatch).
+	Namespace  string            `json:"namespace"`
+	Metric     string            `json:"metric"`
+	Dimensions map[string]string `json:"dimensions,omitempty"`
+	// Value is the metric's value; Missing makes it have no datapoints. Exactly one is given.
+	Value   *float64 `json:"value,omitempty"`
+	Missing bool     `json:"missing,omitempty"`
+	// Unit is the value's CloudWatch unit (default: the derived metric's, or None).
+	Unit string `json:"unit,omitempty"`
+}
+
 // LoadScenario reads a scenario file.
 func LoadScenario(path string) (*Scenario, error) {
 	data, err := os.ReadFile(path)
@@ -337,6 +393,9 @@ func (s *Sim) apply(sc *Scenario) error {
 		if err := s.AddServiceUpdate(spec); err != nil {
 			return err
 		}
+	}
+	if sc.CloudWatch != nil {
+		return s.applyCloudWatch(sc.CloudWatch)
 	}
 	return nil
 }

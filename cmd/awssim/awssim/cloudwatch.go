@@ -173,11 +173,17 @@ func (s *Sim) serveCloudWatch(rw http.ResponseWriter, r *http.Request) {
 	if before != nil {
 		before(Call{Time: s.clock.Now(), Service: CloudWatchService, Action: op, Params: params})
 	}
+	// Real redis-server processes are asked for their INFO without holding the simulator's lock.
+	var redis []redisSample
+	if reject == nil && op == "GetMetricData" {
+		redis = s.sampleRedisForQuery(body)
+	}
 
 	s.mu.Lock()
 	now := s.clock.Now()
 	s.advanceLocked(now)
 	s.cloudWatchLocked().active = true
+	s.recordRedisLocked(redis, now)
 	s.sampleMetricsLocked(now)
 	reqID := s.requestID()
 	call := Call{Time: now, Service: CloudWatchService, Action: op, Params: params, Attempt: sdkAttempt(r.Header)}

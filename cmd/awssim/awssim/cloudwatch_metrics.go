@@ -27,7 +27,9 @@ package awssim
 //     group ({AutoScalingGroupName}, the samples of the group's instances of that minute);
 //     AWS/ElastiCache per member cache cluster ({CacheClusterId} and {CacheClusterId, CacheNodeId=0001},
 //     with the same values; AWS publishes these metrics with no ReplicationGroupId dimension, and neither
-//     does the simulator).
+//     does the simulator); and, where a real redis-server runs behind an instance (ProcessNodes), the
+//     custom namespace "Redis" per instance and per group, sampled from the server's INFO when a
+//     GetMetricData asks for it.
 //   - Set by a test: SetMetric (a value from now on), SetMetricMissing (no datapoints from now on),
 //     ClearMetric (back to the derived value), the scenario's cloudWatch.metrics.
 //   - Put: PutMetricData's datapoints, at their own timestamps.
@@ -41,17 +43,25 @@ package awssim
 // go through the simulator's API (SetImpaired) is seen at the next call or Advance.
 
 import (
+	"context"
 	"math"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // Namespaces the simulator publishes metrics in.
 const (
 	NamespaceEC2         = "AWS/EC2"
 	NamespaceElastiCache = "AWS/ElastiCache"
+	// NamespaceRedis is a custom namespace (not an AWS one) with the metrics a Redis exporter would
+	// publish for self-managed nodes, named as ElastiCache names them, from each redis-server's INFO.
+	NamespaceRedis = "Redis"
 )
 
 const (
@@ -69,6 +79,7 @@ const (
 var (
 	ec2Metrics         = []string{"CPUUtilization", "StatusCheckFailed", "StatusCheckFailed_Instance", "StatusCheckFailed_System"}
 	elastiCacheMetrics = []string{"BytesUsedForCache", "DatabaseMemoryUsagePercentage", "ReplicationLag", "EngineCPUUtilization", "CurrConnections", "IsMaster"}
+	redisMetrics       = []string{"BytesUsedForCache", "DatabaseMemoryUsagePercentage", "ReplicationLag", "CurrConnections", "IsMaster"}
 	metricUnits        = map[string]string{
 		"CPUUtilization": "Percent", "StatusCheckFailed": "Count", "StatusCheckFailed_Instance": "Count", "StatusCheckFailed_System": "Count",
 		"BytesUsedForCache": "Bytes", "DatabaseMemoryUsagePercentage": "Percent", "ReplicationLag": "Seconds",
@@ -109,10 +120,11 @@ func seriesKey(namespace, name string, dims map[string]string) string {
 type cloudWatch struct {
 	// active is set by the first CloudWatch call, metric or alarm: derived metrics are recorded from then on.
 	active bool
-	// Recorded values of simulated resources: instances and cache clusters by id.
-	ec2, elastiCache map[string]*timeline
-	overrides        map[string][]override // by series key
-	stored           map[string][]storedPoint
+	// Recorded values of simulated resources: instances and cache clusters by id, redis-servers by
+	// instance id.
+	ec2, elastiCache, redis map[string]*timeline
+	overrides               map[string][]override // by series key
+	stored                  map[string][]storedPoint
 	// usedMemoryMiB is the used memory of a cache cluster a test set (SetCacheClusterUsedMemory).
 	usedMemoryMiB map[string]int64
 	alarms        map[string]*alarm
@@ -122,7 +134,7 @@ type cloudWatch struct {
 // cloudWatchLocked returns the CloudWatch state, creating it on first use.
 func (s *Sim) cloudWatchLocked() *cloudWatch {
 	if s.cw == nil {
-		s.cw = &cloudWatch{ec2: map[string]*timeline{}, elastiCache: map[string]*timeline{},
+		s.cw = &cloudWatch{ec2: map[string]*timeline{}, elastiCache: map[string]*timeline{}, redis: map[string]*timeline{},
 			overrides: map[string][]override{}, stored: map[string][]storedPoint{}, usedMemoryMiB: map[string]int64{}, alarms: map[string]*alarm{}}
 	}
 	return s.cw
@@ -439,6 +451,8 @@ func (s *Sim) derivedMembersLocked(namespace, name string, dims map[string]strin
 	switch namespace {
 	case NamespaceEC2:
 		return instanceMembers(ec2Metrics, cw.ec2)
+	case NamespaceRedis:
+		return instanceMembers(redisMetrics, cw.redis)
 	case NamespaceElastiCache:
 		i := metricIndex(elastiCacheMetrics, name)
 		id := dims["CacheClusterId"]
@@ -686,4 +700,151 @@ func anyExists(members []metricMember, t time.Time) bool {
 		}
 	}
 	return false
+}
+
+// redisSample is one redis-server's INFO, as far as CloudWatch cares.
+type redisSample struct {
+	instanceID string
+	ok         bool
+	usedMemory float64
+	maxMemory  float64
+	master     bool
+	lagSeconds float64 // NaN for a primary
+	clients    float64
+}
+
+// redisAddress is the address of an instance's redis-server, if one runs.
+func (p *ProcessNodes) redisAddress(instanceID string) (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := p.nodes[instanceID]
+	if n == nil || n.redis == nil {
+		return "", false
+	}
+	return net.JoinHostPort(n.ip, strconv.Itoa(p.RedisPort)), true
+}
+
+// sampleRedisForQuery asks the redis-servers a GetMetricData asks Redis metrics of for their INFO
+// (without the simulator's lock: this is network I/O). It costs one INFO per server per call, and
+// nothing when no query is for the Redis namespace or no real Redis runs.
+func (s *Sim) sampleRedisForQuery(body []byte) []redisSample {
+	var in getMetricDataInput
+	if decodeInput(body, &in) != nil {
+		return nil
+	}
+	targets := s.redisTargets(in) // instance -> address ("" when nothing runs there)
+
+	out := make([]redisSample, 0, len(targets))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for id, addr := range targets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			smp := redisInfoSample(id, addr)
+			mu.Lock()
+			out = append(out, smp)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// redisTargets are the live instances whose Redis metrics a GetMetricData asks for, with the address of
+// their redis-server.
+func (s *Sim) redisTargets(in getMetricDataInput) map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	procs, ok := s.nodes.(*ProcessNodes)
+	if !ok || !procs.Redis {
+		return nil
+	}
+	targets := map[string]string{}
+	for _, q := range in.MetricDataQueries {
+		if q.MetricStat == nil || q.MetricStat.Metric == nil || q.MetricStat.Metric.Namespace != NamespaceRedis {
+			continue
+		}
+		dims := q.MetricStat.Metric.dimensionMap()
+		for id, inst := range s.instances {
+			if inst.LifecycleState == StateTerminated || (id != dims["InstanceId"] && (dims["AutoScalingGroupName"] == "" || inst.Group != dims["AutoScalingGroupName"])) {
+				continue
+			}
+			targets[id], _ = procs.redisAddress(id)
+		}
+	}
+	return targets
+}
+
+func redisInfoSample(instanceID, addr string) redisSample {
+	smp := redisSample{instanceID: instanceID, lagSeconds: math.NaN()}
+	if addr == "" {
+		return smp
+	}
+	c := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 500 * time.Millisecond, ReadTimeout: 500 * time.Millisecond, MaxRetries: -1, PoolSize: 1})
+	defer func() { _ = c.Close() }()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	info, err := c.InfoMap(ctx, "memory", "replication", "clients").Result()
+	if err != nil {
+		return smp
+	}
+	num := func(section, key string) float64 {
+		v, err := strconv.ParseFloat(info[section][key], 64)
+		if err != nil {
+			return math.NaN()
+		}
+		return v
+	}
+	smp.ok = true
+	smp.usedMemory, smp.maxMemory, smp.clients = num("Memory", "used_memory"), num("Memory", "maxmemory"), num("Clients", "connected_clients")
+	repl := info["Replication"]
+	smp.master = repl["role"] == "master"
+	if !smp.master {
+		if repl["master_link_status"] == "up" {
+			smp.lagSeconds = num("Replication", "master_last_io_seconds_ago")
+		} else if down := num("Replication", "master_link_down_since_seconds"); down >= 0 {
+			smp.lagSeconds = down
+		}
+	}
+	return smp
+}
+
+// recordRedisLocked records redis-server samples taken at now; a server that did not answer has no
+// datapoints until it answers again. A series begins at its first sample.
+func (s *Sim) recordRedisLocked(samples []redisSample, now time.Time) {
+	if len(samples) == 0 {
+		return
+	}
+	cw := s.cloudWatchLocked()
+	for _, smp := range samples {
+		inst := s.instances[smp.instanceID]
+		if inst == nil {
+			continue
+		}
+		vals := []float64{math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN()}
+		if smp.ok {
+			limit := smp.maxMemory
+			if !(limit > 0) {
+				if it := s.instanceTypes[inst.InstanceType]; it != nil && it.MemoryMiB > 0 {
+					limit = float64(it.MemoryMiB) * mib
+				}
+			}
+			pct := math.NaN()
+			if limit > 0 {
+				pct = 100 * smp.usedMemory / limit
+			}
+			master := 0.0
+			if smp.master {
+				master = 1
+			}
+			vals = []float64{smp.usedMemory, pct, smp.lagSeconds, smp.clients, master}
+		}
+		tl := cw.redis[smp.instanceID]
+		if tl == nil {
+			tl = &timeline{}
+			cw.redis[smp.instanceID] = tl
+		}
+		tl.record(now, now, vals)
+	}
 }

@@ -17,9 +17,11 @@ limitations under the License.
 package awssim_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +35,7 @@ import (
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	"github.com/aws/smithy-go"
+	"github.com/fxamacker/cbor/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/cache-remediator/cache-remediator/cmd/awssim/awssim"
@@ -763,4 +766,71 @@ cloudWatch:
 	bad := &awssim.Scenario{CloudWatch: &awssim.ScenarioCloudWatch{Alarms: []awssim.ScenarioAlarm{{Name: "a", Comparison: "Sideways"}}}}
 	_, _, err = bad.Build(awssim.NewManualClock(), t.TempDir())
 	g.Expect(err).To(MatchError(ContainSubstring("comparison")))
+}
+
+func TestRedisMetricsAreSampledFromTheServersInfoWhenAsked(t *testing.T) {
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		t.Skip("no redis-server")
+	}
+	g := NewWithT(t)
+	sc := &awssim.Scenario{
+		Redis:           true,
+		Images:          []awssim.ScenarioImage{{ID: amiOld}},
+		InstanceTypes:   []awssim.ScenarioInstanceType{{Name: typeOld, Architectures: []string{"x86_64"}, MemoryMiB: 1024}},
+		LaunchTemplates: []awssim.ScenarioLaunchTemplate{{Name: "redis", Versions: []awssim.ScenarioTemplateVersion{{ImageID: amiOld, InstanceType: typeOld}}}},
+		Clusters: []awssim.ScenarioCluster{{Name: "sessions", Groups: []awssim.ScenarioGroup{
+			{Name: "sessions-a", Zone: "us-east-1a", Size: 1, LaunchTemplate: "redis"},
+			{Name: "sessions-b", Zone: "us-east-1b", Size: 1, LaunchTemplate: "redis"},
+		}}},
+	}
+	clock := awssim.NewManualClock()
+	sim, _, err := sc.Build(clock, t.TempDir())
+	g.Expect(err).NotTo(HaveOccurred())
+	srv := awssim.Serve(sim)
+	defer srv.Close()
+	primary, replica := srv.GroupInstances("sessions-a")[0], srv.GroupInstances("sessions-b")[0]
+	g.Eventually(func() map[string]string { return replication(redisAt(t, replica.PrivateIP)) }).WithTimeout(10 * time.Second).Should(
+		HaveKeyWithValue("master_link_status", "up"))
+	cfg := srv.SDKConfig()
+	cfg.RetryMaxAttempts = 1
+	cw := cloudwatch.NewFromConfig(cfg)
+	get := func(metric, stat string, dims map[string]string, from, to time.Time) []float64 {
+		return series(g, cw, metricQuery("r", awssim.NamespaceRedis, metric, dims, stat, 60), from, to).Values
+	}
+	onPrimary := map[string]string{"InstanceId": primary.ID}
+	onReplica := map[string]string{"InstanceId": replica.ID}
+
+	before := get("BytesUsedForCache", "Maximum", onPrimary, at(0), at(1))
+	g.Expect(before).To(HaveLen(1), "sampled when asked")
+	g.Expect(before[0]).To(BeNumerically(">", 0))
+	g.Expect(get("IsMaster", "Maximum", onPrimary, at(0), at(1))).To(Equal([]float64{1}))
+	g.Expect(get("IsMaster", "Maximum", onReplica, at(0), at(1))).To(Equal([]float64{0}))
+	g.Expect(get("ReplicationLag", "Maximum", onPrimary, at(0), at(1))).To(BeEmpty(), "a primary has no lag")
+	g.Expect(get("ReplicationLag", "Maximum", onReplica, at(0), at(1))).To(ConsistOf(BeNumerically("<=", 10)))
+	pct := get("DatabaseMemoryUsagePercentage", "Maximum", onPrimary, at(0), at(1))
+	g.Expect(pct).To(HaveLen(1))
+	g.Expect(pct[0]).To(BeNumerically(">", 0))
+	g.Expect(pct[0]).To(BeNumerically("<", 100*before[0]/(1024<<20)+1), "of the instance type's memory (no maxmemory set)")
+
+	g.Expect(redisAt(t, primary.PrivateIP).Set(ctx, "blob", strings.Repeat("x", 4<<20), 0).Err()).To(Succeed())
+	clock.Step(time.Minute)
+	after := get("BytesUsedForCache", "Maximum", onPrimary, at(0), at(2))
+	g.Expect(after).To(HaveLen(2))
+	g.Expect(after[0]).To(Equal(before[0]), "the past keeps its sample")
+	g.Expect(after[1]).To(BeNumerically(">=", before[0]+4<<20), "the write is in the next sample")
+	g.Expect(get("IsMaster", "Sum", map[string]string{"AutoScalingGroupName": "sessions-b"}, at(1), at(2))).To(Equal([]float64{0}))
+
+	// A client that skips the SDK's checks gets the service's answer, not a crash.
+	body, err := cbor.Marshal(map[string]any{"StartTime": at(0), "EndTime": at(1),
+		"MetricDataQueries": []any{map[string]any{"Id": "a", "MetricStat": map[string]any{"Period": 60, "Stat": "Average"}}}})
+	g.Expect(err).NotTo(HaveOccurred())
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/service/GraniteServiceVersion20100801/operation/GetMetricData", bytes.NewReader(body))
+	g.Expect(err).NotTo(HaveOccurred())
+	req.Header.Set("Smithy-Protocol", "rpc-v2-cbor")
+	req.Header.Set("Content-Type", "application/cbor")
+	resp, err := http.DefaultClient.Do(req)
+	g.Expect(err).NotTo(HaveOccurred())
+	_ = resp.Body.Close()
+	g.Expect(resp.StatusCode).To(Equal(http.StatusBadRequest))
+	g.Expect(resp.Header.Get("X-Amzn-Query-Error")).To(Equal("MissingParameter;Sender"))
 }

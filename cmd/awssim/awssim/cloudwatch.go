@@ -192,11 +192,14 @@ func (s *Sim) serveCloudWatch(rw http.ResponseWriter, r *http.Request) {
 	var delay time.Duration
 	if apiErr == nil {
 		var fault *apiError
-		fault, delay = s.faults.take(CloudWatchService, op)
+		var afterApply bool
+		fault, afterApply, delay = s.faults.take(CloudWatchService, op)
+		if fault == nil || afterApply {
+			out, apiErr = s.callCloudWatchLocked(op, body, now)
+			call.Applied = apiErr == nil
+		}
 		if fault != nil {
 			apiErr = fault
-		} else {
-			out, apiErr = s.callCloudWatchLocked(op, body, now)
 		}
 	}
 	if apiErr != nil {

@@ -202,9 +202,13 @@ type cacheMemberSnapshot struct {
 	ClusterID          string
 	Role               string // primary or replica
 	NodeType           string
-	NodeMemoryMiB      int64 // 0 when the node type's memory is unknown
-	UsedMemoryMiB      int64
-	CreatedAt          time.Time
+	// MaxMemoryMiB is the node's usable memory (Redis maxmemory): its memory less the reserved-memory-percent;
+	// 0 when the node type's memory is unknown.
+	MaxMemoryMiB int64
+	// UsedBytes is the member's data: its redis-server's used_memory when one runs, else the group's
+	// UsedMemoryMiB.
+	UsedBytes float64
+	CreatedAt time.Time
 }
 
 // elastiCacheMemberSnapshotLocked is the one place the CloudWatch code reads the simulated ElastiCache
@@ -216,8 +220,14 @@ func (s *Sim) elastiCacheMemberSnapshotLocked(clusterID string) []cacheMemberSna
 			if clusterID != "" && m.ClusterID != clusterID {
 				continue
 			}
+			used := float64(rg.UsedMemoryMiB) * mib
+			if r := s.cacheRunner(); r != nil {
+				if info, ok := r.CacheNodeInfo(m.ClusterID); ok {
+					used = float64(info.UsedMemory)
+				}
+			}
 			out = append(out, cacheMemberSnapshot{ReplicationGroupID: rg.ID, ClusterID: m.ClusterID, Role: m.Role, NodeType: m.NodeType,
-				NodeMemoryMiB: s.nodeTypeMemory[m.NodeType], UsedMemoryMiB: rg.UsedMemoryMiB, CreatedAt: m.CreatedAt})
+				MaxMemoryMiB: s.memoryMiB(m.NodeType) * int64(100-rg.ReservedMemoryPercent) / 100, UsedBytes: used, CreatedAt: m.CreatedAt})
 		}
 	}
 	return out
@@ -272,18 +282,19 @@ func instanceValues(into []float64, inst *Instance) []float64 {
 }
 
 func (cw *cloudWatch) memberValues(into []float64, m cacheMemberSnapshot) []float64 {
-	used := m.UsedMemoryMiB
+	used := m.UsedBytes
 	if v, ok := cw.usedMemoryMiB[m.ClusterID]; ok {
-		used = v
+		used = float64(v) * mib
 	}
+	// DatabaseMemoryUsagePercentage is used_memory/maxmemory, as AWS computes it from Redis INFO.
 	pct, lag, master := math.NaN(), math.NaN(), 1.0
-	if m.NodeMemoryMiB > 0 {
-		pct = 100 * float64(used) / float64(m.NodeMemoryMiB)
+	if m.MaxMemoryMiB > 0 {
+		pct = 100 * used / (float64(m.MaxMemoryMiB) * mib)
 	}
 	if m.Role != "primary" {
 		lag, master = 0, 0
 	}
-	return append(into, float64(used)*mib, pct, lag, engineCPUBaseline, currConnectionsBaseline, master)
+	return append(into, used, pct, lag, engineCPUBaseline, currConnectionsBaseline, master)
 }
 
 // override is a value (or the absence of one) a test set for a metric from a time on.

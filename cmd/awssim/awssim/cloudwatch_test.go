@@ -121,7 +121,7 @@ func TestGetMetricDataAnswersSeveralQueriesInOneCallAndPages(t *testing.T) {
 	g.Expect(res["cpu"].StatusCode).To(Equal(cwtypes.StatusCodeComplete))
 	g.Expect(aws.ToString(res["cpu"].Label)).To(Equal("CPUUtilization"))
 	g.Expect(res["mem"].Values).To(HaveLen(11))
-	g.Expect(res["mem"].Values[0]).To(BeNumerically("~", 100*4000.0/13000, 1e-9), "used memory over the node type's memory")
+	g.Expect(res["mem"].Values[0]).To(BeNumerically("~", 100*4000.0/(13000*0.75), 1e-9), "used_memory over maxmemory (the node type's memory less the 25% reserve)")
 	g.Expect(minutesOf(res["lag"].Timestamps)).To(Equal([]float64{10, 5, 0}), "5-minute periods aligned to period boundaries")
 	g.Expect(res["lag"].Values).To(Equal([]float64{0, 0, 0}))
 	g.Expect(res["primarylag"].Values).To(BeEmpty(), "a primary has no ReplicationLag")
@@ -184,28 +184,32 @@ func TestElastiCacheMemoryPercentageFollowsUsedMemoryAndNodeType(t *testing.T) {
 		return series(g, cw, metricQuery("m", "AWS/ElastiCache", "DatabaseMemoryUsagePercentage",
 			map[string]string{"CacheClusterId": cluster, "CacheNodeId": "0001"}, "Maximum", 60), at(0), to).Values
 	}
-	before := 100 * 4000.0 / 13000
+	before := 100 * 4000.0 / (13000 * 0.75)
 	f.step(5 * time.Minute)
 	g.Expect(mem("sessions-002", at(6))).To(Equal(repeat(before, 6)))
 
 	f.srv.SetCacheClusterUsedMemory("sessions-002", 6500)
 	f.step(5 * time.Minute)
-	g.Expect(mem("sessions-002", at(11))).To(Equal(append(repeat(before, 5), repeat(50, 6)...)), "from the change on, the past unchanged")
+	g.Expect(mem("sessions-002", at(11))).To(Equal(append(repeat(before, 5), repeat(100*6500.0/(13000*0.75), 6)...)), "from the change on, the past unchanged")
 	g.Expect(mem("sessions-003", at(11))).To(Equal(repeat(before, 11)), "the other members did not change")
 	bytes := series(g, cw, metricQuery("b", "AWS/ElastiCache", "BytesUsedForCache", map[string]string{"CacheClusterId": "sessions-002"}, "Maximum", 60), at(10), at(11))
 	g.Expect(bytes.Values).To(Equal([]float64{6500 << 20}))
 
-	// A node type change made through the ElastiCache API: the replica replaced first (after one node's
-	// modification time) now has twice the memory.
+	// A node type change made through the ElastiCache API is one whole-group operation: every member has
+	// twice the memory once it ends, none before.
 	_, err := f.ec.ModifyReplicationGroup(ctx, &elasticache.ModifyReplicationGroupInput{ReplicationGroupId: str("sessions"), CacheNodeType: str(cacheNew), ApplyImmediately: aws.Bool(true)})
 	g.Expect(err).NotTo(HaveOccurred())
-	f.step(5*time.Minute + time.Second)
+	f.step(awssim.DefaultDelays.ModifyGroup - time.Minute)
 	_, members, _ := f.srv.ReplicationGroupState("sessions")
+	g.Expect(members[1].NodeType).To(Equal(cacheOld), "still modifying")
+	f.step(2 * time.Minute)
+	_, members, _ = f.srv.ReplicationGroupState("sessions")
 	g.Expect(members[1].NodeType).To(Equal(cacheNew))
-	latest := mem("sessions-002", at(16))
-	g.Expect(latest[14]).To(Equal(50.0))
-	g.Expect(latest[15]).To(Equal(25.0), "6500 MiB of a 26000 MiB node")
-	g.Expect(mem("sessions-003", at(16))[15]).To(Equal(before), "not replaced yet")
+	end := 11 + int((awssim.DefaultDelays.ModifyGroup+time.Minute)/time.Minute)
+	latest := mem("sessions-002", at(float64(end)))
+	g.Expect(latest[end-3]).To(BeNumerically("~", 100*6500.0/(13000*0.75), 1e-9))
+	g.Expect(latest[end-1]).To(BeNumerically("~", 100*6500.0/(26000*0.75), 1e-9), "6500 MiB of a 26000 MiB node, 25% of it reserved")
+	g.Expect(mem("sessions-003", at(float64(end)))[end-1]).To(BeNumerically("~", 100*4000.0/(26000*0.75), 1e-9))
 }
 
 func TestANewInstanceHasNoDatapointsBeforeItsLaunch(t *testing.T) {

@@ -23,7 +23,8 @@ limitations under the License.
 //     schedule.ValidateCron accepts (cronpattern.go spells it out).
 //
 // Run it from the repository root after a Go upgrade: go run ./hack/gen-timezones. Its test fails when the
-// committed files differ from what it would write.
+// committed files differ from what it would write. With -print-markers it prints the kubebuilder markers
+// the API types should carry (schedule.KubebuilderMarkers) instead.
 package main
 
 import (
@@ -40,6 +41,8 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata"
+
+	"github.com/cache-remediator/cache-remediator/controllers/schedule"
 )
 
 // excluded are zoneinfo.zip entries that are not time zones a person would mean.
@@ -52,7 +55,12 @@ var zoneName = regexp.MustCompile(`^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$`)
 func main() {
 	out := flag.String("out", "controllers/schedule", "directory of package schedule")
 	goroot := flag.String("goroot", "", "GOROOT whose lib/time/zoneinfo.zip to read (default: go env GOROOT)")
+	printMarkers := flag.Bool("print-markers", false, "print the kubebuilder markers for the API types and exit")
 	flag.Parse()
+	if *printMarkers {
+		fmt.Print(schedule.KubebuilderMarkers())
+		return
+	}
 	if err := run(*out, *goroot); err != nil {
 		fmt.Fprintln(os.Stderr, "gen-timezones:", err)
 		os.Exit(1)

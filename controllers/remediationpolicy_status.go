@@ -48,6 +48,9 @@ func applyProgress(policy *v1.RemediationPolicy, p rollout.Progress) {
 	if p.ASG != nil {
 		st.ASG = p.ASG.DeepCopy()
 	}
+	if p.ElastiCache != nil {
+		st.ElastiCache = p.ElastiCache.DeepCopy()
+	}
 	setSummary(policy)
 }
 
@@ -75,6 +78,9 @@ func (r *RemediationPolicyReconciler) applyOutcome(ctx context.Context, policy, 
 	}
 	if o.ASG != nil {
 		st.ASG = o.ASG
+	}
+	if o.ElastiCache != nil {
+		st.ElastiCache = o.ElastiCache
 	}
 	if o.FailedTarget != nil {
 		st.FailedTarget = o.FailedTarget

@@ -27,6 +27,8 @@ import (
 	"github.com/cache-remediator/cache-remediator/controllers/asgengine"
 	"github.com/cache-remediator/cache-remediator/controllers/asgobservation"
 	"github.com/cache-remediator/cache-remediator/controllers/awsclient"
+	"github.com/cache-remediator/cache-remediator/controllers/elasticacheengine"
+	"github.com/cache-remediator/cache-remediator/controllers/elasticacheobservation"
 	"github.com/cache-remediator/cache-remediator/controllers/probe"
 	"github.com/cache-remediator/cache-remediator/controllers/rollout"
 )
@@ -54,6 +56,9 @@ type Config struct {
 	// Controller tunes controller-runtime (tests that run several managers in one process skip the name
 	// check).
 	Controller controller.Options
+	// TestFailoverQuota is the account's ElastiCache TestFailover limit, in node groups per rolling 24 hours
+	// (default 15).
+	TestFailoverQuota int
 	// WrapRedisActions, when set, wraps the Redis commands of a hand-off (FAILOVER, REPLICAOF): a seam for
 	// tests that must do something at the moment a command is issued (stall the replica it goes to).
 	WrapRedisActions func(asgengine.RedisActions) asgengine.RedisActions
@@ -73,7 +78,7 @@ func Setup(mgr ctrl.Manager, cfg Config) (*RemediationPolicyReconciler, error) {
 	asg := &asgengine.Engine{
 		Client: mgr.GetClient(), AutoScaling: clients.AutoScaling, EC2: clients.EC2, Timings: timings, Validation: validation,
 		Observer: &asgobservation.Builder{AutoScaling: clients.AutoScaling, EC2: clients.EC2, HTTP: probe.HTTP{},
-			NewRedis: func(c probe.RedisCredentials) asgobservation.RedisProber { return probe.Redis{Credentials: c} }},
+			NewRedis: func(c probe.RedisCredentials) probe.RedisProber { return probe.Redis{Credentials: c} }},
 		NewRedis: func(c probe.RedisCredentials) asgengine.RedisActions {
 			var actions asgengine.RedisActions = probe.Redis{Credentials: c}
 			if cfg.WrapRedisActions != nil {
@@ -82,9 +87,14 @@ func Setup(mgr ctrl.Manager, cfg Config) (*RemediationPolicyReconciler, error) {
 			return actions
 		},
 	}
+	ec := &elasticacheengine.Engine{
+		Client: mgr.GetClient(), ElastiCache: clients.ElastiCache, Timings: timings, TestFailoverQuota: cfg.TestFailoverQuota,
+		Observer: &elasticacheobservation.Builder{ElastiCache: clients.ElastiCache,
+			NewRedis: func(c probe.RedisCredentials) probe.RedisProber { return probe.Redis{Credentials: c} }},
+	}
 	r := &RemediationPolicyReconciler{
 		Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("cache-remediator"), Clock: clock.RealClock{},
-		Engines:    map[TargetKind]rollout.Engine{KindAutoScalingGroups: asg},
+		Engines:    map[TargetKind]rollout.Engine{KindAutoScalingGroups: asg, KindElastiCache: ec},
 		Timings:    timings,
 		Validation: validation,
 		Options:    cfg.Controller,

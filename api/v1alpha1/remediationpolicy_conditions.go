@@ -76,10 +76,30 @@ const (
 	ReasonInstanceTypeNotFound = "InstanceTypeNotFound"
 	// ReasonNodeTypeNotAllowed: ElastiCache does not allow modifying the group to the desired node type.
 	ReasonNodeTypeNotAllowed = "NodeTypeNotAllowed"
-	// ReasonPreflightFailed: an ElastiCache precondition (Multi-AZ, automatic failover, replicas) is not met.
-	ReasonPreflightFailed = "PreflightFailed"
+	// ReasonAutomaticFailoverDisabled: an ElastiCache group lacks automatic failover or Multi-AZ, and the spec
+	// does not let the controller turn them on.
+	ReasonAutomaticFailoverDisabled = "AutomaticFailoverDisabled"
+	// ReasonNoReplica: a shard of an ElastiCache group has no replica, so a change would take it down.
+	ReasonNoReplica = "NoReplica"
+	// ReasonDataDoesNotFit: the data would not fit in the target node type's usable memory with headroom.
+	ReasonDataDoesNotFit = "DataDoesNotFit"
+	// ReasonMemoryUnknown: the controller cannot tell whether the data fits the target node type.
+	ReasonMemoryUnknown = "MemoryUnknown"
+	// ReasonGlobalDatastoreMember: the group is part of a Global Datastore, which is changed through its
+	// global group.
+	ReasonGlobalDatastoreMember = "GlobalDatastoreMember"
+	// ReasonTestFailoverBudgetExhausted: the account's TestFailover budget is used up for now.
+	ReasonTestFailoverBudgetExhausted = "TestFailoverBudgetExhausted"
 	// ReasonModificationReverted: ElastiCache reverted the node type change (see its events).
 	ReasonModificationReverted = "ModificationReverted"
+	// ReasonServiceUpdateNotApplied: ElastiCache did not apply a service update (stopped, not applicable, or
+	// refused).
+	ReasonServiceUpdateNotApplied = "ServiceUpdateNotApplied"
+	// ReasonSnapshotFailed: the snapshot asked for before the change failed.
+	ReasonSnapshotFailed = "SnapshotFailed"
+	// ReasonChangeTimeout: an ElastiCache change did not finish within health.nodeTimeout per node; the
+	// controller stops waiting (ElastiCache may go on).
+	ReasonChangeTimeout = "ChangeTimeout"
 	// ReasonGateBlocked: a health gate does not hold, so the next disruptive step waits.
 	ReasonGateBlocked = "GateBlocked"
 	// ReasonNoNodes: the target has no instances; there is nothing to remediate (never Succeeded).

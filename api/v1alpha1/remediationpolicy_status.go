@@ -44,7 +44,7 @@ const (
 )
 
 // StepType names one step of the remediation loop.
-// +kubebuilder:validation:Enum=PrepareLaunchTemplate;HandOffPrimary;ReplaceNode;SurgeNode;Bake;Cleanup;ModifyReplicationGroup;ApplyServiceUpdate
+// +kubebuilder:validation:Enum=PrepareLaunchTemplate;HandOffPrimary;ReplaceNode;SurgeNode;Bake;Cleanup;EnableAutomaticFailover;Snapshot;TestFailover;ModifyReplicationGroup;ApplyServiceUpdate
 type StepType string
 
 const (
@@ -61,6 +61,13 @@ const (
 	StepBake StepType = "Bake"
 	// StepCleanup deletes launch template versions and launch configurations the rollout no longer needs.
 	StepCleanup StepType = "Cleanup"
+	// StepEnableAutomaticFailover turns on an ElastiCache group's automatic failover and Multi-AZ and waits
+	// until ElastiCache has applied them.
+	StepEnableAutomaticFailover StepType = "EnableAutomaticFailover"
+	// StepSnapshot takes a manual snapshot of an ElastiCache group and waits until it is available.
+	StepSnapshot StepType = "Snapshot"
+	// StepTestFailover fails one shard of an ElastiCache group over and waits until it has recovered.
+	StepTestFailover StepType = "TestFailover"
 	// StepModifyReplicationGroup changes an ElastiCache group's node type and watches ElastiCache replace
 	// the nodes.
 	StepModifyReplicationGroup StepType = "ModifyReplicationGroup"
@@ -263,6 +270,41 @@ type StepStatus struct {
 	// asg holds what only an Auto Scaling group step needs.
 	// +optional
 	ASG *ASGStepStatus `json:"asg,omitempty"`
+
+	// elastiCache holds what only an ElastiCache step needs.
+	// +optional
+	ElastiCache *ElastiCacheStepStatus `json:"elastiCache,omitempty"`
+}
+
+// ElastiCacheStepStatus is what an ElastiCache step remembers.
+type ElastiCacheStepStatus struct {
+	// fromNodeType is the group's node type when the step started: a change that ends back on it was
+	// reverted by ElastiCache.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	FromNodeType string `json:"fromNodeType,omitempty"`
+
+	// serviceUpdates are the service updates the step applies.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=20
+	// +kubebuilder:validation:items:MaxLength=128
+	ServiceUpdates []string `json:"serviceUpdates,omitempty"`
+
+	// nodeGroup is the shard a TestFailover step fails over.
+	// +optional
+	// +kubebuilder:validation:MaxLength=8
+	NodeGroup string `json:"nodeGroup,omitempty"`
+
+	// primary is the cache cluster that was the shard's primary when a TestFailover step started.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	Primary string `json:"primary,omitempty"`
+
+	// snapshot is the name of the snapshot a Snapshot step takes.
+	// +optional
+	// +kubebuilder:validation:MaxLength=255
+	Snapshot string `json:"snapshot,omitempty"`
 }
 
 // ASGStepStatus is what an Auto Scaling group step remembers.
@@ -308,6 +350,24 @@ type RolloutRecord struct {
 	// canaryBakedAt is when the canary nodes finished their bake with every gate holding.
 	// +optional
 	CanaryBakedAt *metav1.Time `json:"canaryBakedAt,omitempty"`
+
+	// elastiCache holds the milestones only an ElastiCache rollout has.
+	// +optional
+	ElastiCache *ElastiCacheRolloutRecord `json:"elastiCache,omitempty"`
+}
+
+// ElastiCacheRolloutRecord remembers the milestones of an ElastiCache rollout toward one goal.
+type ElastiCacheRolloutRecord struct {
+	// snapshotAt is when the snapshot asked for before the change became available.
+	// +optional
+	SnapshotAt *metav1.Time `json:"snapshotAt,omitempty"`
+
+	// failoverTested are the shards whose TestFailover recovered.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=500
+	// +kubebuilder:validation:items:MaxLength=8
+	FailoverTested []string `json:"failoverTested,omitempty"`
 }
 
 // GateResult is the last evaluation of one health gate over the whole cluster: one entry per gate, however
@@ -351,6 +411,33 @@ type GateResult struct {
 	// held on every node.
 	// +optional
 	Since *metav1.Time `json:"since,omitempty"`
+}
+
+// ElastiCacheStatus is what only an ElastiCache target remembers.
+type ElastiCacheStatus struct {
+	// testFailovers are when this policy called TestFailover (one per shard) in the last 24 hours: the
+	// account's budget counts them.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=100
+	TestFailovers []metav1.Time `json:"testFailovers,omitempty"`
+
+	// testFailoverBudget is how many TestFailover node groups the account has left in the rolling 24 hours,
+	// as far as this controller knows (its own policies' calls), when it last looked.
+	// +optional
+	TestFailoverBudget *int32 `json:"testFailoverBudget,omitempty"`
+
+	// snapshots are the snapshots the controller took before changes (newest last, at most 10).
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=10
+	// +kubebuilder:validation:items:MaxLength=255
+	Snapshots []string `json:"snapshots,omitempty"`
+
+	// usedMemoryBytes is the data of the group's fullest shard, as last measured (Redis INFO used_memory of
+	// the shard primaries).
+	// +optional
+	UsedMemoryBytes *int64 `json:"usedMemoryBytes,omitempty"`
 }
 
 // ASGStatus is what only an Auto Scaling group target remembers.
@@ -457,6 +544,10 @@ type RemediationPolicyStatus struct {
 	// asg is what only an Auto Scaling group target remembers.
 	// +optional
 	ASG *ASGStatus `json:"asg,omitempty"`
+
+	// elastiCache is what only an ElastiCache target remembers.
+	// +optional
+	ElastiCache *ElastiCacheStatus `json:"elastiCache,omitempty"`
 
 	// failedTarget is the goal that last failed; it is not retried until the spec changes or the retry
 	// annotation is set.

@@ -23,6 +23,7 @@ import (
 // +kubebuilder:validation:XValidation:rule="!has(self.target.elastiCache) || !has(self.desired.imageId)",message="desired.imageId must not be set for an elastiCache target: ElastiCache has no AMIs (use service updates)"
 // +kubebuilder:validation:XValidation:rule="!has(self.target.autoScalingGroups) || (self.desired.instanceType.matches('^[a-z][a-z0-9-]*[.][a-z0-9]+$') && !self.desired.instanceType.startsWith('cache.'))",message="desired.instanceType must be an EC2 instance type such as r6g.large for an autoScalingGroups target"
 // +kubebuilder:validation:XValidation:rule="!has(self.target.elastiCache) || self.desired.instanceType.matches('^cache[.][a-z][a-z0-9-]*[.][a-z0-9]+$')",message="desired.instanceType must be a cache node type such as cache.r6g.large for an elastiCache target"
+// +kubebuilder:validation:XValidation:rule="!has(self.desired.serviceUpdates) || has(self.target.elastiCache)",message="desired.serviceUpdates applies to elastiCache targets only: self-managed nodes get patches through their AMI"
 // +kubebuilder:validation:XValidation:rule="!has(self.target.autoScalingGroups) || (has(self.health) && (has(self.health.redis) || has(self.health.http) || (has(self.health.unsafeSkipDataPlaneGates) && self.health.unsafeSkipDataPlaneGates)))",message="an autoScalingGroups target needs a data-plane gate: set health.redis or health.http (or, for a cache whose data may be lost, health.unsafeSkipDataPlaneGates: true)"
 type RemediationPolicySpec struct {
 	// target names the one cache cluster this policy remediates. It is immutable: pointing a policy at
@@ -86,7 +87,7 @@ type AutoScalingGroupsTarget struct {
 	CanaryZone string `json:"canaryZone,omitempty"`
 }
 
-// ElastiCacheTarget names one ElastiCache replication group.
+// ElastiCacheTarget names one ElastiCache (Redis OSS or Valkey) replication group.
 type ElastiCacheTarget struct {
 	// replicationGroupId is the id of the replication group. It must carry the tag
 	// cache-remediator.io/policy=<namespace>.<name> to opt in.
@@ -96,9 +97,43 @@ type ElastiCacheTarget struct {
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-zA-Z][a-zA-Z0-9-]*$')",message="replicationGroupId must start with a letter and contain only letters, digits and hyphens"
 	ReplicationGroupID string `json:"replicationGroupId"`
 
-	// snapshotBeforeModify takes a manual snapshot of the group before the node type is changed.
+	// snapshotBeforeModify takes a manual snapshot of the group, and waits for it to be available, before
+	// the node type is changed or a service update applied.
 	// +optional
 	SnapshotBeforeModify bool `json:"snapshotBeforeModify,omitempty"`
+
+	// enableAutomaticFailover lets the controller turn on automatic failover and Multi-AZ first when the
+	// group lacks them (and wait until ElastiCache has applied them), as AWS recommends before any
+	// maintenance. Without it such a group is Blocked: a change would then risk downtime.
+	// +optional
+	EnableAutomaticFailover bool `json:"enableAutomaticFailover,omitempty"`
+
+	// testFailover fails every shard over once (TestFailover) before the change, to check that failover
+	// works, and waits for each to recover. TestFailover is limited per account (15 node groups in a rolling
+	// 24 hours); the controller keeps within the budget and shows what is left in status.
+	// +optional
+	TestFailover bool `json:"testFailover,omitempty"`
+
+	// memoryHeadroomPercent is how much of the target node type's usable memory must stay free after a
+	// scale-down: the data must fit in the rest. Defaults to 10.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=90
+	MemoryHeadroomPercent *int32 `json:"memoryHeadroomPercent,omitempty"`
+
+	// reservedMemoryPercent is the group's parameter group reserved-memory-percent: ElastiCache keeps that
+	// share of a node's memory for backups and failovers, and the data must fit in the rest. Defaults to 25,
+	// ElastiCache's default.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=90
+	ReservedMemoryPercent *int32 `json:"reservedMemoryPercent,omitempty"`
+
+	// targetNodeMemoryMiB is the memory (Redis maxmemory) of the desired node type, for a type the
+	// controller does not know; a scale-down to an unknown type is otherwise Blocked.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	TargetNodeMemoryMiB *int64 `json:"targetNodeMemoryMiB,omitempty"`
 }
 
 // DesiredSpec is the AMI and instance type the nodes must run.
@@ -115,6 +150,43 @@ type DesiredSpec struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=64
 	InstanceType string `json:"instanceType"`
+
+	// serviceUpdates selects the ElastiCache service updates (the managed analog of an AMI patch) the group
+	// must have applied (elastiCache targets only). ElastiCache applies them node by node, replicas first.
+	// +optional
+	ServiceUpdates *ServiceUpdateSelector `json:"serviceUpdates,omitempty"`
+}
+
+// ServiceUpdateSeverity is how urgent ElastiCache says a service update is.
+// +kubebuilder:validation:Enum=critical;important;medium;low
+type ServiceUpdateSeverity string
+
+// ServiceUpdateSelector selects pending service updates: an update is applied when its name is listed, or
+// when it matches severities and types (a list left empty matches any value, but at least one of the two
+// must be set for this second way to select anything).
+// +kubebuilder:validation:XValidation:rule="has(self.names) || has(self.severities) || has(self.types)",message="desired.serviceUpdates must list names, severities or types"
+type ServiceUpdateSelector struct {
+	// names are service update names, such as elc-20260101-001.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=20
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=128
+	Names []string `json:"names,omitempty"`
+
+	// severities are the severities to apply.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=4
+	Severities []ServiceUpdateSeverity `json:"severities,omitempty"`
+
+	// types are the service update types to apply (security-update, engine-update, ...).
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=8
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=64
+	Types []string `json:"types,omitempty"`
 }
 
 // HealthSpec configures the health gates.
@@ -163,9 +235,41 @@ type RedisHealth struct {
 	// +kubebuilder:validation:Minimum=0
 	MaxReplicationLagBytes *int64 `json:"maxReplicationLagBytes,omitempty"`
 
-	// passwordSecretRef names a key of a Secret in the policy's namespace that holds the Redis password.
+	// passwordSecretRef names a key of a Secret in the policy's namespace that holds the Redis password
+	// (with username, an ACL user's password; without, an AUTH token).
 	// +optional
 	PasswordSecretRef *SecretKeyReference `json:"passwordSecretRef,omitempty"`
+
+	// username is the Redis ACL user the probes authenticate as (with passwordSecretRef).
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	Username string `json:"username,omitempty"`
+
+	// tls connects to the nodes over TLS (ElastiCache in-transit encryption, or a self-managed node's TLS
+	// port).
+	// +optional
+	TLS *RedisTLS `json:"tls,omitempty"`
+}
+
+// RedisTLS configures TLS to the nodes.
+type RedisTLS struct {
+	// caSecretRef names a key of a Secret in the policy's namespace holding the PEM certificates that sign
+	// the nodes' certificates. Defaults to the system's roots (ElastiCache's certificates are publicly
+	// trusted).
+	// +optional
+	CASecretRef *SecretKeyReference `json:"caSecretRef,omitempty"`
+
+	// serverName is the name the nodes' certificates are checked against. Defaults to the address the probe
+	// connects to.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	ServerName string `json:"serverName,omitempty"`
+
+	// insecureSkipVerify skips checking the nodes' certificates. The connection is still encrypted, but
+	// anyone between the controller and the nodes can read the password.
+	// +optional
+	InsecureSkipVerify bool `json:"insecureSkipVerify,omitempty"`
 }
 
 // SecretKeyReference names one key of a Secret in the policy's namespace.

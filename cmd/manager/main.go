@@ -38,10 +38,12 @@ func main() {
 	var metricsAddr, probeAddr string
 	var leaderElect, fastPoll bool
 	var awsRPS float64
+	var testFailoverQuota int
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "The address the metrics endpoint binds to; 0 disables it.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "The address the health and readiness probes bind to.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader so that only one replica acts at a time.")
 	flag.Float64Var(&awsRPS, "aws-requests-per-second", 10, "Client-side rate limit of AWS API calls per service.")
+	flag.IntVar(&testFailoverQuota, "test-failover-quota", 15, "The account's ElastiCache TestFailover limit, in node groups per rolling 24 hours.")
 	flag.BoolVar(&fastPoll, "fast-poll", false, "Look again every second while a node changes (for simulators that run faster than real time).")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
@@ -74,7 +76,7 @@ func main() {
 	if fastPoll {
 		timings = rollout.FastTimings
 	}
-	if _, err := controllers.Setup(mgr, controllers.Config{AWS: awsConfig, AWSOptions: awsclient.Options{RequestsPerSecond: awsRPS}, Timings: timings}); err != nil {
+	if _, err := controllers.Setup(mgr, controllers.Config{AWS: awsConfig, AWSOptions: awsclient.Options{RequestsPerSecond: awsRPS}, Timings: timings, TestFailoverQuota: testFailoverQuota}); err != nil {
 		log.Error(err, "Unable to set up controller", "controller", "RemediationPolicy")
 		os.Exit(1)
 	}

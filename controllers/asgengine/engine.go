@@ -59,12 +59,9 @@ var _ rollout.Engine = (*Engine)(nil)
 // Reconcile moves the policy's cluster one step.
 func (e *Engine) Reconcile(ctx context.Context, req rollout.Request) (rollout.Outcome, error) {
 	policy, now, timings := req.Policy, req.Now, e.Timings.OrDefault()
-	credentials, problem, err := rollout.RedisCredentials(ctx, e.Client, policy)
-	if err != nil {
-		return rollout.Transient(err), err
-	}
-	if problem != "" {
-		return req.BadTarget(v1.ReasonInvalidSpec, problem, timings.Blocked), nil
+	credentials, stop, err := req.RedisCredentials(ctx, e.Client, timings.Blocked)
+	if stop != nil {
+		return *stop, err
 	}
 	cluster, err := e.Observer.Observe(ctx, policy.Spec, credentials, now)
 	if err != nil {

@@ -121,7 +121,7 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	f.engine = &asgengine.Engine{
 		AutoScaling: clients.AutoScaling, EC2: clients.EC2, Timings: timings, Validation: &rollout.ValidationCache{TTL: time.Hour},
 		Observer: &asgobservation.Builder{AutoScaling: clients.AutoScaling, EC2: clients.EC2,
-			NewRedis: func(probe.RedisCredentials) asgobservation.RedisProber { return f.redis }},
+			NewRedis: func(probe.RedisCredentials) probe.RedisProber { return f.redis }},
 		NewRedis: func(probe.RedisCredentials) asgengine.RedisActions { return f.redis },
 	}
 	f.withPolicies()

@@ -27,11 +27,6 @@ import (
 	"github.com/cache-remediator/cache-remediator/controllers/probe"
 )
 
-// RedisProber reads a node's Redis INFO.
-type RedisProber interface {
-	Probe(ctx context.Context, ip string, port int32) health.RedisInfo
-}
-
 // HTTPProber reads a node's status endpoint.
 type HTTPProber interface {
 	Probe(ctx context.Context, ip string, port int32, path string) health.HTTPStatus
@@ -44,7 +39,7 @@ type Builder struct {
 	EC2         awsclient.EC2API
 	HTTP        HTTPProber
 	// NewRedis returns a Redis prober that authenticates with the cluster's credentials.
-	NewRedis func(probe.RedisCredentials) RedisProber
+	NewRedis func(probe.RedisCredentials) probe.RedisProber
 
 	mu       sync.Mutex
 	versions map[string]awsclient.TemplateVersion // templateID/number
@@ -140,7 +135,7 @@ func (b *Builder) templateVersion(ctx context.Context, templateID, version strin
 
 // probe reads every serving node's Redis and HTTP status in parallel.
 func (b *Builder) probe(ctx context.Context, c *Cluster, h v1.HealthSpec, credentials probe.RedisCredentials) {
-	var redis RedisProber
+	var redis probe.RedisProber
 	if h.Redis != nil {
 		redis = b.NewRedis(credentials)
 	}

@@ -27,6 +27,7 @@ import (
 
 	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
 	"github.com/cache-remediator/cache-remediator/controllers/asgobservation"
+	"github.com/cache-remediator/cache-remediator/controllers/health"
 	"github.com/cache-remediator/cache-remediator/controllers/rollout"
 )
 
@@ -288,7 +289,7 @@ func preflight(in Input, outdated []asgobservation.Node) (Decision, bool) {
 		}
 	}
 	stableFor := in.Spec.Health.StableForOrDefault()
-	blocked, ok := in.Gates.Stable(in.Now, stableFor, func(id string) bool { return exempt[id] })
+	blocked, ok := in.Gates.Stable(in.Now, stableFor, func(r health.Result) bool { return r.InstanceID != "" && exempt[r.InstanceID] })
 	if ok {
 		return Decision{}, true
 	}

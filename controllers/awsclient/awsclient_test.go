@@ -40,7 +40,8 @@ func TestClassifyPutsEveryErrorOnOneOfFivePaths(t *testing.T) {
 		{"no error is no kind", nil, awsclient.KindNone},
 		{"Auto Scaling throttling is throttled", &smithy.GenericAPIError{Code: "Throttling"}, awsclient.KindThrottled},
 		{"EC2 request limit is throttled", &smithy.GenericAPIError{Code: "RequestLimitExceeded"}, awsclient.KindThrottled},
-		{"ElastiCache's API rate fault is throttled", &smithy.GenericAPIError{Code: "APICallRateForCustomerExceeded"}, awsclient.KindThrottled},
+		{"ElastiCache's TestFailover quota is a refusal, not throttling to retry at once", &smithy.GenericAPIError{Code: "APICallRateForCustomerExceeded"}, awsclient.KindInvalid},
+		{"a member cache cluster not available is a wait", &smithy.GenericAPIError{Code: "InvalidCacheClusterState"}, awsclient.KindInProgress},
 		{"an unknown instance is not found", &smithy.GenericAPIError{Code: "InvalidInstanceID.NotFound"}, awsclient.KindNotFound},
 		{"an unknown replication group is not found", &smithy.GenericAPIError{Code: "ReplicationGroupNotFoundFault"}, awsclient.KindNotFound},
 		{"an unlisted .NotFound code is not found", &smithy.GenericAPIError{Code: "InvalidSubnetID.NotFound"}, awsclient.KindNotFound},
@@ -201,4 +202,13 @@ func TestRequestIDsAreCollectedFromAnswersAndErrors(t *testing.T) {
 	g.Expect(got).To(HaveLen(2), "one id from the answer, one from the error")
 	g.Expect(got[0]).NotTo(Equal(got[1]))
 	g.Expect(got).To(HaveEach(MatchRegexp(`^[0-9a-f-]{36}$`)))
+}
+
+func TestExplainSaysTheCallAndTheErrorWithoutWhatChangesPerAttempt(t *testing.T) {
+	g := NewWithT(t)
+	srv, c, _ := newSim(t)
+	srv.FailNext("autoscaling", "TerminateInstanceInAutoScalingGroup", http.StatusForbidden, "AccessDenied")
+	err := awsclient.TerminateInstance(ctx, c.AutoScaling, "i-1", false)
+	g.Expect(err.Error()).To(ContainSubstring("RequestID"), "the SDK's text names the request")
+	g.Expect(awsclient.Explain(err)).To(Equal("Auto Scaling TerminateInstanceInAutoScalingGroup AccessDenied: injected fault"))
 }

@@ -43,7 +43,7 @@ const (
 var codeKinds = map[string]ErrorKind{
 	// Throttling, as the SDK's standard retryer knows it plus the services' own codes.
 	"Throttling": KindThrottled, "ThrottlingException": KindThrottled, "RequestLimitExceeded": KindThrottled,
-	"RequestThrottled": KindThrottled, "TooManyRequestsException": KindThrottled, "APICallRateForCustomerExceeded": KindThrottled,
+	"RequestThrottled": KindThrottled, "TooManyRequestsException": KindThrottled,
 	"SlowDown": KindThrottled, "EC2ThrottledException": KindThrottled,
 	// Not found.
 	"InvalidInstanceID.NotFound": KindNotFound, "InvalidAMIID.NotFound": KindNotFound, "InvalidAMIID.Unavailable": KindNotFound,
@@ -53,13 +53,17 @@ var codeKinds = map[string]ErrorKind{
 	"SnapshotNotFoundFault": KindNotFound, "InvalidInstanceType": KindNotFound,
 	// Contention: another change is running.
 	"ResourceContention": KindInProgress, "ScalingActivityInProgress": KindInProgress, "ResourceInUse": KindInProgress,
-	"InvalidReplicationGroupState": KindInProgress, "IncorrectState": KindInProgress,
+	"InvalidReplicationGroupState": KindInProgress, "InvalidCacheClusterState": KindInProgress, "IncorrectState": KindInProgress,
 	// Invalid requests.
 	"ValidationError": KindInvalid, "InvalidParameterValue": KindInvalid, "InvalidParameterCombination": KindInvalid,
 	"InvalidAMIID.Malformed": KindInvalid, "LimitExceeded": KindInvalid, "TestFailoverNotAvailableFault": KindInvalid,
 	"AlreadyExists": KindInvalid, "SnapshotAlreadyExistsFault": KindInvalid, "InvalidNextToken": KindInvalid,
 	"UnauthorizedOperation": KindInvalid, "AccessDenied": KindInvalid, "AccessDeniedException": KindInvalid,
 	"InsufficientCacheClusterCapacity": KindInvalid, "InvalidARN": KindInvalid,
+	// TestFailover's quota (15 node groups per account in a rolling 24 hours) is refused with this code, which
+	// the SDK does not retry either: retrying it in a loop would burn the rest of the day.
+	"APICallRateForCustomerExceeded": KindInvalid, "NodeQuotaForCustomerExceeded": KindInvalid, "NodeQuotaForClusterExceeded": KindInvalid,
+	"InvalidVPCNetworkStateFault": KindInvalid, "SnapshotQuotaExceededFault": KindInvalid,
 }
 
 // Classify says how to react to err. Errors that are not AWS API errors (network, context) are transient.
@@ -110,15 +114,26 @@ func IsRetryable(err error) bool {
 	return false
 }
 
-// Explain says what an AWS error means in words that do not change from one call to the next: the error
-// code and AWS's message, without the request id and HTTP details that make every attempt's text differ.
-// Other errors are returned as they are.
+// IsTestFailoverQuota says whether err is ElastiCache refusing TestFailover for the account's rolling 24-hour
+// quota.
+func IsTestFailoverQuota(err error) bool {
+	return Code(err) == "APICallRateForCustomerExceeded"
+}
+
+// Explain says what an AWS error means in words that do not change from one call to the next: the call, the
+// error code and AWS's message, without the request id and HTTP details that make every attempt's text
+// differ. Other errors are returned as they are.
 func Explain(err error) string {
 	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.ErrorCode() + ": " + apiErr.ErrorMessage()
+	if !errors.As(err, &apiErr) {
+		return err.Error()
 	}
-	return err.Error()
+	text := apiErr.ErrorCode() + ": " + apiErr.ErrorMessage()
+	var op *smithy.OperationError
+	if errors.As(err, &op) {
+		text = op.ServiceID + " " + op.OperationName + " " + text
+	}
+	return text
 }
 
 // IsRefusal says whether AWS refused the call for good: an error it answered (not a network failure) that

@@ -18,6 +18,7 @@ package probe
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 	"strconv"
 	"time"
@@ -27,11 +28,21 @@ import (
 	"github.com/cache-remediator/cache-remediator/controllers/health"
 )
 
-// RedisCredentials are what a Redis connection authenticates with.
+// RedisCredentials are what a Redis connection authenticates and encrypts with.
 type RedisCredentials struct {
+	// Username is an ACL user; empty with an AUTH token (or no password).
 	Username string
 	Password string
+	// TLS, when set, encrypts the connection (ElastiCache in-transit encryption).
+	TLS *tls.Config
 }
+
+// RedisProber reads a node's Redis INFO; observation builders take one, so tests can answer for Redis.
+type RedisProber interface {
+	Probe(ctx context.Context, ip string, port int32) health.RedisInfo
+}
+
+var _ RedisProber = Redis{}
 
 // Redis reads INFO from nodes and issues the hand-off commands, one short-lived client per call.
 type Redis struct {
@@ -45,11 +56,23 @@ func (p Redis) client(ip string, port int32) *redis.Client {
 		timeout = 2 * time.Second
 	}
 	return redis.NewClient(&redis.Options{
-		Addr: net.JoinHostPort(ip, strconv.Itoa(int(port))), Username: p.Credentials.Username, Password: p.Credentials.Password,
+		Addr: net.JoinHostPort(ip, strconv.Itoa(int(port))), Username: p.Credentials.Username, Password: p.Credentials.Password, TLSConfig: p.tlsFor(ip),
 		DialTimeout: timeout, ReadTimeout: timeout, WriteTimeout: timeout, MaxRetries: -1, PoolSize: 1,
 		// Health probes must not depend on the server speaking RESP3 or knowing CLIENT SETINFO.
 		Protocol: 2, DisableIdentity: true,
 	})
+}
+
+// tlsFor is the TLS configuration for a node: the server name defaults to the address connected to.
+func (p Redis) tlsFor(host string) *tls.Config {
+	if p.Credentials.TLS == nil {
+		return nil
+	}
+	c := p.Credentials.TLS.Clone()
+	if c.ServerName == "" {
+		c.ServerName = host
+	}
+	return c
 }
 
 // Probe reads PING and INFO replication, persistence and memory from the node at ip:port.

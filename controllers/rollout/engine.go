@@ -62,8 +62,9 @@ type Progress struct {
 	// taken back for, the canary's bake): the step depends on them, so they are stored with it.
 	FailedTarget *v1.FailedTarget
 	Record       *v1.RolloutRecord
-	// ASG replaces the Auto Scaling group status when set.
-	ASG *v1.ASGStatus
+	// ASG and ElastiCache replace the kind's own status when set.
+	ASG         *v1.ASGStatus
+	ElastiCache *v1.ElastiCacheStatus
 }
 
 // Finish runs the engine for a policy being deleted and says whether the policy may be let go: no step is

@@ -125,13 +125,14 @@ func (s GateState) HealthySince(instanceID string) *metav1.Time {
 	return &metav1.Time{Time: since}
 }
 
-// Stable checks that every gate holds and has held for stableFor, ignoring the nodes exempt says so of (a
-// node a failed rollout left behind, which is what the next step replaces). It returns the first gate that
-// fails, else the first that holds but not for long enough (Reason HoldingForStableFor).
-func (s GateState) Stable(now time.Time, stableFor time.Duration, exempt func(instanceID string) bool) (health.Result, bool) {
+// Stable checks that every gate holds and has held for stableFor, ignoring the results exempt says so of (a
+// node a failed rollout left behind, which is what the next step replaces; a gate the next step fixes). It
+// returns the first gate that fails, else the first that holds but not for long enough (Reason
+// HoldingForStableFor).
+func (s GateState) Stable(now time.Time, stableFor time.Duration, exempt func(health.Result) bool) (health.Result, bool) {
 	var gates []health.Result
 	for _, r := range s.results {
-		if r.InstanceID == "" || !exempt(r.InstanceID) {
+		if !exempt(r) {
 			gates = append(gates, r)
 		}
 	}
@@ -163,6 +164,12 @@ func (s GateState) Stable(now time.Time, stableFor time.Duration, exempt func(in
 	w := waits[0]
 	return health.Result{Gate: w.gate, InstanceID: w.id, Reason: ReasonHoldingForStableFor,
 		Message: fmt.Sprintf("waiting for every gate to hold for %s (%s on %s has held for %s)", stableFor, w.gate, OrCluster(w.id), now.Sub(w.since).Round(time.Second))}, false
+}
+
+// StableNodes is Stable for the gates of the nodes only, leaving out the cluster gates: whether the nodes
+// of a cluster that reached its goal are healthy.
+func (s GateState) StableNodes(now time.Time, stableFor time.Duration) (health.Result, bool) {
+	return s.Stable(now, stableFor, func(r health.Result) bool { return r.InstanceID == "" })
 }
 
 // ReasonHoldingForStableFor is the reason Stable gives for a gate that holds but not for stableFor yet.

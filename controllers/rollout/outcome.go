@@ -40,8 +40,9 @@ type Outcome struct {
 	FailedTarget *v1.FailedTarget
 	// Record is the rollout record when it changed (the canary baked).
 	Record *v1.RolloutRecord
-	// ASG replaces the Auto Scaling group status when set.
-	ASG *v1.ASGStatus
+	// ASG and ElastiCache replace the kind's own status when set.
+	ASG         *v1.ASGStatus
+	ElastiCache *v1.ElastiCacheStatus
 
 	// Observed is what the reconcile saw of the cluster; nil when it could not look.
 	Observed *Observed

@@ -55,7 +55,7 @@ func TestGatesMustHoldForStableForAcrossReconciles(t *testing.T) {
 	g := NewWithT(t)
 	clock := clocktesting.NewFakeClock(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
 	m := &memory{}
-	never := func(string) bool { return false }
+	never := func(health.Result) bool { return false }
 	healthy := []health.Result{ok(health.GateCapacity, ""), ok(health.GateInService, "i-a"), ok(health.GateRedisReplication, "i-a"), ok(health.GateInService, "i-b")}
 
 	s := m.update(healthy, clock.Now())
@@ -90,7 +90,7 @@ func TestGatesMustHoldForStableForAcrossReconciles(t *testing.T) {
 
 	// A failing node that is exempt (a broken canary) does not block.
 	s = m.update([]health.Result{ok(health.GateCapacity, ""), bad(health.GateInService, "i-c", "Pending")}, clock.Now().Add(time.Hour))
-	_, stable = s.Stable(clock.Now().Add(time.Hour), 30*time.Second, func(id string) bool { return id == "i-c" })
+	_, stable = s.Stable(clock.Now().Add(time.Hour), 30*time.Second, func(r health.Result) bool { return r.InstanceID == "i-c" })
 	g.Expect(stable).To(BeTrue())
 }
 

@@ -16,7 +16,10 @@ package rollout
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -25,16 +28,53 @@ import (
 	"github.com/cache-remediator/cache-remediator/controllers/probe"
 )
 
-// RedisCredentials reads what the policy's Redis gate authenticates with from the Secrets it names. A
-// missing Secret or key is a spec problem, returned as a non-empty message (and no error); an error is an
-// API server failure worth retrying.
+// RedisCredentials reads what the policy's Redis gate authenticates and encrypts with: the ACL user, the
+// password (or AUTH token) and the TLS trust from the Secrets the spec names. A missing Secret or key, or a
+// CA that is not PEM, is a spec problem, returned as a non-empty message (and no error); an error is an API
+// server failure worth retrying.
 func RedisCredentials(ctx context.Context, reader client.Reader, policy *v1.RemediationPolicy) (probe.RedisCredentials, string, error) {
 	r := policy.Spec.Health.Redis
-	if r == nil || r.PasswordSecretRef == nil {
+	if r == nil {
 		return probe.RedisCredentials{}, "", nil
 	}
-	password, problem, err := secretValue(ctx, reader, policy.Namespace, *r.PasswordSecretRef, "health.redis.passwordSecretRef")
-	return probe.RedisCredentials{Password: password}, problem, err
+	creds := probe.RedisCredentials{Username: r.Username}
+	if ref := r.PasswordSecretRef; ref != nil {
+		password, problem, err := secretValue(ctx, reader, policy.Namespace, *ref, "health.redis.passwordSecretRef")
+		if problem != "" || err != nil {
+			return creds, problem, err
+		}
+		creds.Password = password
+	}
+	if t := r.TLS; t != nil {
+		creds.TLS = &tls.Config{ServerName: t.ServerName, InsecureSkipVerify: t.InsecureSkipVerify, MinVersion: tls.VersionTLS12} //nolint:gosec // the user asked for it, and the field says what it costs
+		if ref := t.CASecretRef; ref != nil {
+			pem, problem, err := secretValue(ctx, reader, policy.Namespace, *ref, "health.redis.tls.caSecretRef")
+			if problem != "" || err != nil {
+				return creds, problem, err
+			}
+			roots := x509.NewCertPool()
+			if !roots.AppendCertsFromPEM([]byte(pem)) {
+				return creds, fmt.Sprintf("health.redis.tls.caSecretRef: key %s of Secret %s/%s holds no PEM certificate", ref.Key, policy.Namespace, ref.Name), nil
+			}
+			creds.TLS.RootCAs = roots
+		}
+	}
+	return creds, "", nil
+}
+
+// RedisCredentials reads the policy's Redis credentials; when it cannot, it returns the outcome to report
+// instead: a spec that names a missing Secret or key blocks until it is fixed, an API error is retried.
+func (r Request) RedisCredentials(ctx context.Context, reader client.Reader, blocked time.Duration) (probe.RedisCredentials, *Outcome, error) {
+	credentials, problem, err := RedisCredentials(ctx, reader, r.Policy)
+	if err != nil {
+		o := Transient(err)
+		return credentials, &o, err
+	}
+	if problem != "" {
+		o := r.BadTarget(v1.ReasonInvalidSpec, problem, blocked)
+		return credentials, &o, nil
+	}
+	return credentials, nil, nil
 }
 
 func secretValue(ctx context.Context, reader client.Reader, namespace string, ref v1.SecretKeyReference, field string) (string, string, error) {

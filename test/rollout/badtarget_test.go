@@ -88,7 +88,7 @@ var _ = Describe("A policy whose target cannot be remediated", func() {
 		}, v1.ReasonConflict, "is already targeted by RemediationPolicy"),
 		Entry("credentials that may not describe the groups", true, func(c *simCluster, _ *v1.RemediationPolicy) {
 			c.srv.Inject(awssim.Fault{Service: "autoscaling", Action: "DescribeAutoScalingGroups", Fraction: 1, Status: http.StatusForbidden, Code: "AccessDenied"})
-		}, v1.ReasonAWSError, "was refused: describing auto scaling groups: operation error Auto Scaling: DescribeAutoScalingGroups, https response error StatusCode: 403"),
+		}, v1.ReasonAWSError, "observing the cluster was refused: Auto Scaling DescribeAutoScalingGroups AccessDenied: injected fault"),
 		Entry("a password Secret that does not exist", true, func(_ *simCluster, p *v1.RemediationPolicy) {
 			p.Spec.Health.Redis = &v1.RedisHealth{PasswordSecretRef: &v1.SecretKeyReference{Name: "missing", Key: "password"}}
 		}, v1.ReasonInvalidSpec, "Secret"),

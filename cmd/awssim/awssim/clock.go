@@ -24,7 +24,7 @@ type Clock interface {
 	Now() time.Time
 }
 
-// ScaledClock runs Factor times faster than real time, from a fixed simulated epoch. Tests and the demo use
+// ScaledClock runs Factor times faster than real time, from the real time it was made at. Tests and the demo use
 // it to run a 90-second launch in a fraction of a second of wall time.
 type ScaledClock struct {
 	epoch  time.Time
@@ -32,12 +32,16 @@ type ScaledClock struct {
 	factor float64
 }
 
-// SimEpoch is the simulated time at which scaled clocks start.
+// SimEpoch is the simulated time at which manual clocks start.
 var SimEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // NewScaledClock returns a clock running factor times faster than real time.
 func NewScaledClock(factor float64) *ScaledClock {
-	return &ScaledClock{epoch: SimEpoch, start: time.Now(), factor: factor}
+	// Simulated time starts at the real time, as AWS's clock agrees with a controller's: times the controller
+	// sends (an event window from a step's start) and times AWS answers are then comparable; simulated time
+	// runs ahead from there.
+	now := time.Now()
+	return &ScaledClock{epoch: now.Truncate(time.Millisecond), start: now, factor: factor}
 }
 
 // Now is the simulated time.

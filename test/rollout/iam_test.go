@@ -27,6 +27,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
+	"github.com/cache-remediator/cache-remediator/cmd/awssim/awssim"
 )
 
 // iamPolicy is the part of an IAM policy document the check reads.
@@ -49,8 +50,15 @@ func iamAction(service, action string) string {
 	return prefix + ":" + action
 }
 
+// untaggable are the statements whose resources cannot carry the opt-in tag when the call is made.
+var untaggable = map[string]bool{
+	"LaunchConfigurations": true, // launch configurations have no tags
+	authorizationOnlySid:   true, // checked by AWS on the launch template's use, never called
+	"SnapshotsOfThem":      true, // the snapshot CreateSnapshot makes does not exist yet
+}
+
 var _ = Describe("The IAM policy in config/iam", func() {
-	It("allows exactly the actions full rollouts call: on launch templates both ways with cleanup, and on launch configurations with surge", func() {
+	It("allows exactly the actions full rollouts call: on launch templates both ways with cleanup, on launch configurations with surge, and on ElastiCache with every option", func() {
 		called := map[string]bool{}
 		record := func(c *simCluster) {
 			for _, call := range c.srv.Calls() {
@@ -84,6 +92,22 @@ var _ = Describe("The IAM policy in config/iam", func() {
 		ctl.stop()
 		record(lc)
 
+		By("changing an ElastiCache group's node type with every option: failover turned on, a snapshot, a test failover, a service update")
+		g := threeZones("iam-ec", cacheLarge)
+		g.MultiAZ, g.AutomaticFailover = false, false
+		ec := newECAccount("iam-ec", ecOptions{groups: []awssim.ScenarioReplicationGroup{g},
+			updates: []awssim.ScenarioServiceUpdate{{Name: "elc-20261101-001", ReplicationGroup: "iam-ec", Severity: "critical"}}})
+		policy = ec.ecPolicy("iam-ec", cacheXLarge)
+		policy.Spec.Target.ElastiCache.EnableAutomaticFailover = true
+		policy.Spec.Target.ElastiCache.SnapshotBeforeModify = true
+		policy.Spec.Target.ElastiCache.TestFailover = true
+		policy.Spec.Desired.ServiceUpdates = &v1.ServiceUpdateSelector{Severities: []v1.ServiceUpdateSeverity{"critical"}}
+		Expect(env.Client.Create(ctx, policy)).To(Succeed())
+		ctl = startController(ec, false)
+		Eventually(phaseOf(policy)).WithTimeout(120 * time.Second).WithPolling(200 * time.Millisecond).Should(Equal(v1.PhaseSucceeded))
+		ctl.stop()
+		record(ec)
+
 		data, err := os.ReadFile("../../config/iam/policy.json")
 		Expect(err).NotTo(HaveOccurred())
 		var doc iamPolicy
@@ -113,7 +137,7 @@ var _ = Describe("The IAM policy in config/iam", func() {
 		By("restricting every mutating action to resources that carry the opt-in tag, where AWS can condition on it")
 		for _, st := range doc.Statement {
 			mutating := slices.ContainsFunc(st.Action, func(a string) bool { return !isReadOnly(a) })
-			if !mutating || st.Sid == "LaunchConfigurations" || st.Sid == authorizationOnlySid {
+			if !mutating || untaggable[st.Sid] {
 				continue
 			}
 			Expect(st.Condition).To(HaveKey("Null"), "statement %s", st.Sid)

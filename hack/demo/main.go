@@ -30,6 +30,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -45,9 +46,8 @@ import (
 	"github.com/cache-remediator/cache-remediator/test/redisload"
 )
 
-// demoSamples are the samples the demo applies; the ElastiCache sample is left out because its engine is
-// not built yet (it would stay Pending).
-var demoSamples = []string{"config/samples/redis_asg.yaml", "config/samples/dynomite_asg.yaml"}
+// demoSamples are the samples the demo applies: every sample in config/samples, one per target kind.
+var demoSamples = []string{"config/samples/redis_asg.yaml", "config/samples/dynomite_asg.yaml", "config/samples/elasticache.yaml"}
 
 type options struct {
 	scenario  string
@@ -127,10 +127,13 @@ func run(ctx context.Context, o options) (err error) {
 	kubectlLine := fmt.Sprintf("kubectl against the demo: KUBECONFIG=%s %s get rp -o wide", kubeconfig, filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"), "kubectl"))
 	fmt.Printf("\n%s\n\n", kubectlLine)
 
-	final, watchErr := watch(ctx, env.Client, policies, writes, o.timeout)
+	final, took, watchErr := watch(ctx, env.Client, policies, writes, started, o.timeout)
 	wall := time.Since(started)
 	load, loadErr := writes.Finish()
-	s := summarize(sc, srv, final, wall, load, o)
+	s, err := summarize(sc, srv, final, took, wall, load, o)
+	if err != nil {
+		return err
+	}
 	s.print(os.Stdout)
 	if o.hold && watchErr == nil {
 		fmt.Printf("\nholding; interrupt (Ctrl-C) to stop everything\n%s\n", kubectlLine)
@@ -186,8 +189,8 @@ func (p *managerProcess) stop() error {
 	return nil
 }
 
-// applySamples creates the ASG samples with demo-sized waits: the samples ask for production values
-// (stableFor 30s, a 10m bake) that would make the demo last half an hour.
+// applySamples creates the samples with demo-sized waits: the samples ask for production values
+// (stableFor 30s or 1m, a 10m bake) that would make the demo last half an hour.
 func applySamples(ctx context.Context, c client.Client, o options) ([]*v1.RemediationPolicy, error) {
 	var out []*v1.RemediationPolicy
 	for _, path := range demoSamples {
@@ -200,12 +203,15 @@ func applySamples(ctx context.Context, c client.Client, o options) ([]*v1.Remedi
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		p.Spec.Health.StableFor = &metav1.Duration{Duration: o.stableFor}
-		p.Spec.Strategy.Canary.BakeTime = &metav1.Duration{Duration: o.bakeTime}
+		waits := fmt.Sprintf("stableFor %s", o.stableFor)
+		if p.Spec.Target.ElastiCache == nil {
+			p.Spec.Strategy.Canary.BakeTime = &metav1.Duration{Duration: o.bakeTime}
+			waits += fmt.Sprintf(", bakeTime %s", o.bakeTime)
+		}
 		if err := c.Create(ctx, p); err != nil {
 			return nil, fmt.Errorf("applying %s: %w", path, err)
 		}
-		fmt.Printf("applied %s (%s/%s -> %s; stableFor %s, bakeTime %s for the demo)\n", path, p.Namespace, p.Name,
-			p.Spec.Desired.Goal(), o.stableFor, o.bakeTime)
+		fmt.Printf("applied %s (%s/%s -> %s; %s for the demo)\n", path, p.Namespace, p.Name, p.Spec.Desired.Goal(), waits)
 		out = append(out, p)
 	}
 	return out, nil
@@ -237,20 +243,24 @@ func finished(p *v1.RemediationPolicy) bool {
 }
 
 // watch shows the policies as a table, refreshed in place on a terminal (a line per change otherwise),
-// until every rollout is over or the timeout.
-func watch(ctx context.Context, c client.Client, policies []*v1.RemediationPolicy, writes *redisload.Writer, timeout time.Duration) ([]*v1.RemediationPolicy, error) {
+// until every rollout is over or the timeout. It returns how long each policy took from started.
+func watch(ctx context.Context, c client.Client, policies []*v1.RemediationPolicy, writes *redisload.Writer, started time.Time, timeout time.Duration) ([]*v1.RemediationPolicy, map[string]time.Duration, error) {
 	deadline := time.After(timeout)
 	terminal := isTerminal(os.Stdout)
 	last := ""
+	took := map[string]time.Duration{}
 	for {
 		current := make([]*v1.RemediationPolicy, 0, len(policies))
 		done := true
 		for _, p := range policies {
 			got := &v1.RemediationPolicy{}
 			if err := c.Get(ctx, client.ObjectKeyFromObject(p), got); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			current = append(current, got)
+			if _, seen := took[got.Name]; !seen && finished(got) {
+				took[got.Name] = time.Since(started)
+			}
 			done = done && finished(got)
 		}
 		table := render(current)
@@ -265,13 +275,13 @@ func watch(ctx context.Context, c client.Client, policies []*v1.RemediationPolic
 			if !terminal {
 				fmt.Println()
 			}
-			return current, nil
+			return current, took, nil
 		}
 		select {
 		case <-ctx.Done():
-			return current, ctx.Err()
+			return current, took, ctx.Err()
 		case <-deadline:
-			return current, fmt.Errorf("the rollouts did not finish within %s", timeout)
+			return current, took, fmt.Errorf("the rollouts did not finish within %s", timeout)
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
@@ -313,62 +323,125 @@ func isTerminal(f *os.File) bool {
 
 // summary is what the demo measured.
 type summary struct {
-	policies      []*v1.RemediationPolicy
-	replaced      int
-	wall          time.Duration
-	physicalLimit time.Duration
-	waits         time.Duration
-	awsCalls      int
-	load          redisload.Result
+	policies []policySummary
+	wall     time.Duration
+	// replaced counts the ASG nodes terminated; asgCalls the EC2 and Auto Scaling calls made for them.
+	replaced, asgCalls int
+	// changes counts the ElastiCache mutations by action; elastiCacheCalls every ElastiCache call.
+	changes          map[string]int
+	elastiCacheCalls int
+	load             redisload.Result
 }
 
-func summarize(sc *awssim.Scenario, srv *awssim.Server, final []*v1.RemediationPolicy, wall time.Duration, load redisload.Result, o options) summary {
-	s := summary{policies: final, wall: wall, load: load, awsCalls: len(srv.Calls())}
-	for _, call := range srv.Calls() {
-		if call.Action == "TerminateInstanceInAutoScalingGroup" && call.Error == "" {
-			s.replaced++
-		}
-	}
-	// The physical limit of one node is its launch and its data rebuild (Redis syncs in real time, a
-	// Dynomite node warms up for the scenario's warm-up time), in real time at the scenario's speed. The two
-	// clusters roll at once, so the limit is the longer cluster's sum.
-	var launch, warmUp time.Duration
-	if sc.Delays != nil {
-		launch, warmUp = parse(sc.Delays.Launch), parse(sc.Delays.WarmUp)
+// policySummary is one policy's end and how long it took against the floor: the time the simulated cloud
+// itself needs (launches and data rebuilds, or ElastiCache's own operations) plus the waits the demo
+// configures (stableFor, bake), all in real time at the scenario's clock speed.
+type policySummary struct {
+	policy *v1.RemediationPolicy
+	took   time.Duration
+	floor  time.Duration
+	waits  time.Duration
+	what   string
+}
+
+func summarize(sc *awssim.Scenario, srv *awssim.Server, final []*v1.RemediationPolicy, took map[string]time.Duration, wall time.Duration, load redisload.Result, o options) (summary, error) {
+	delays, err := sc.ResolvedDelays()
+	if err != nil {
+		return summary{}, err
 	}
 	speed := max(sc.ClockSpeed, 1)
-	for _, p := range final {
-		perNode := launch
-		if p.Spec.Health.HTTP != nil {
-			perNode += warmUp
-		}
-		limit := time.Duration(float64(perNode) / speed * float64(p.Status.TotalNodes))
-		s.physicalLimit = max(s.physicalLimit, limit)
-		waits := time.Duration(p.Status.TotalNodes)*o.stableFor + o.bakeTime
-		s.waits = max(s.waits, waits)
+	real := func(d time.Duration) time.Duration { return time.Duration(float64(d) / speed) }
+	s := summary{wall: wall, load: load, changes: map[string]int{}}
+	shards := map[string]int{}
+	for _, rg := range sc.ReplicationGroups {
+		shards[rg.ID] = max(rg.Shards, 1)
 	}
-	return s
-}
-
-func parse(d string) time.Duration {
-	v, _ := time.ParseDuration(d)
-	return v
+	members := map[string]int32{}
+	for _, p := range final {
+		if t := p.Spec.Target.ElastiCache; t != nil {
+			members[t.ReplicationGroupID] = p.Status.TotalNodes
+		}
+	}
+	var elastiCacheBusy time.Duration
+	for _, call := range srv.Calls() {
+		switch call.Service {
+		case "elasticache":
+			s.elastiCacheCalls++
+		case "ec2", "autoscaling":
+			s.asgCalls++
+		}
+		if call.Error != "" || !call.Mutating() {
+			continue
+		}
+		switch call.Action {
+		case "TerminateInstanceInAutoScalingGroup":
+			s.replaced++
+		case "CreateSnapshot":
+			elastiCacheBusy += delays.Snapshot
+		case "TestFailover":
+			elastiCacheBusy += delays.TestFailover + delays.FailoverRecovery
+		case "ModifyReplicationGroup":
+			if call.Params.Get("CacheNodeType") != "" {
+				elastiCacheBusy += delays.ModifyGroup
+			} else {
+				elastiCacheBusy += delays.FailoverSettings
+			}
+		case "BatchApplyUpdateAction":
+			// The update waits to start, then goes through each shard one node at a time (shards in
+			// parallel).
+			group := call.Params.Get("ReplicationGroupIds.member.1")
+			perShard := time.Duration(members[group]) / time.Duration(max(shards[group], 1))
+			elastiCacheBusy += delays.ServiceUpdateStart + perShard*delays.ServiceNode
+		}
+		if call.Service == "elasticache" {
+			s.changes[call.Action]++
+		}
+	}
+	for _, p := range final {
+		ps := policySummary{policy: p, took: took[p.Name]}
+		nodes := time.Duration(p.Status.TotalNodes)
+		switch {
+		case p.Spec.Target.ElastiCache != nil:
+			// ElastiCache works on one group at a time and the controller makes one change at a time, so
+			// the floor is the sum of the operations it ran; each change ends with stableFor.
+			ps.floor, ps.what = real(elastiCacheBusy), "ElastiCache's own operations"
+			ps.waits = time.Duration(s.changes["ModifyReplicationGroup"]+s.changes["BatchApplyUpdateAction"]) * o.stableFor
+		default:
+			// A node is a launch and a data rebuild (Redis syncs in real time, a Dynomite node warms up
+			// for the scenario's warm-up time), one node after the other.
+			perNode := delays.Launch
+			what := "launch + Redis sync"
+			if p.Spec.Health.HTTP != nil {
+				perNode, what = perNode+delays.HTTPWarmUp, "launch + warm-up"
+			}
+			ps.floor, ps.what = real(perNode)*nodes, what
+			ps.waits = nodes*o.stableFor + o.bakeTime
+		}
+		s.policies = append(s.policies, ps)
+	}
+	return s, nil
 }
 
 func (s summary) print(out io.Writer) {
 	fmt.Fprintln(out, "==> summary")
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "    POLICY\tPHASE\tUPDATED\tTOOK\tFLOOR\tWAITS\tTHE FLOOR IS")
 	for _, p := range s.policies {
-		fmt.Fprintf(out, "    %-18s %-11s updated %s\n", p.Name, p.Status.Phase, p.Status.Updated)
+		fmt.Fprintf(w, "    %s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.policy.Name, p.policy.Status.Phase, orDash(p.policy.Status.Updated),
+			p.took.Round(100*time.Millisecond), p.floor.Round(100*time.Millisecond), p.waits.Round(100*time.Millisecond), p.what)
 	}
-	perNode := 0.0
-	if s.replaced > 0 {
-		perNode = float64(s.awsCalls) / float64(s.replaced)
+	_ = w.Flush()
+	fmt.Fprintf(out, "    wall time:             %s for all policies at once (waits: stableFor and bake, as the demo sets them)\n", s.wall.Round(100*time.Millisecond))
+	fmt.Fprintf(out, "    ASG nodes replaced:    %d, with %d EC2 and Auto Scaling calls (%.1f per node)\n", s.replaced, s.asgCalls, perUnit(s.asgCalls, s.replaced))
+	changes := 0
+	var names []string
+	for action, n := range s.changes {
+		changes += n
+		names = append(names, fmt.Sprintf("%d %s", n, action))
 	}
-	fmt.Fprintf(out, "    nodes replaced:        %d\n", s.replaced)
-	fmt.Fprintf(out, "    wall time:             %s (physical limit: launch + data rebuild %s; configured waits: stableFor per node + bake %s)\n",
-		s.wall.Round(100*time.Millisecond), s.physicalLimit.Round(100*time.Millisecond), s.waits.Round(100*time.Millisecond))
-	fmt.Fprintf(out, "    AWS calls:             %d in all, %.1f per replaced node\n", s.awsCalls, perNode)
-	fmt.Fprintf(out, "    writes acknowledged:   %d\n", s.load.Acknowledged)
+	sort.Strings(names)
+	fmt.Fprintf(out, "    ElastiCache changes:   %d (%s), with %d ElastiCache calls (%.1f per change)\n", changes, strings.Join(names, ", "), s.elastiCacheCalls, perUnit(s.elastiCacheCalls, changes))
+	fmt.Fprintf(out, "    writes acknowledged:   %d (to the Redis ASG cluster's primary, through every hand-off)\n", s.load.Acknowledged)
 	fmt.Fprintf(out, "    writes lost:           %d\n", s.load.Lost)
 	fmt.Fprintf(out, "    longest write gap:     %s\n", s.load.LongestGap.Round(time.Millisecond))
 	if s.verdict() == nil {
@@ -378,11 +451,18 @@ func (s summary) print(out io.Writer) {
 	}
 }
 
+func perUnit(calls, units int) float64 {
+	if units == 0 {
+		return 0
+	}
+	return float64(calls) / float64(units)
+}
+
 func (s summary) verdict() error {
 	var errs []error
 	for _, p := range s.policies {
-		if p.Status.Phase != v1.PhaseSucceeded {
-			errs = append(errs, fmt.Errorf("%s ended %s: %s", p.Name, p.Status.Phase, p.Status.BlockedBy))
+		if p.policy.Status.Phase != v1.PhaseSucceeded {
+			errs = append(errs, fmt.Errorf("%s ended %s: %s", p.policy.Name, p.policy.Status.Phase, p.policy.Status.BlockedBy))
 		}
 	}
 	if s.load.Lost > 0 {

@@ -266,8 +266,8 @@ func LoadScenario(path string) (*Scenario, error) {
 	return sc, nil
 }
 
-// Delays returns the scenario's delays over the defaults.
-func (sc *Scenario) delays() (Delays, error) {
+// ResolvedDelays returns the scenario's delays over the defaults.
+func (sc *Scenario) ResolvedDelays() (Delays, error) {
 	d := DefaultDelays
 	if sc.Delays == nil {
 		return d, nil
@@ -295,7 +295,7 @@ func (sc *Scenario) delays() (Delays, error) {
 // Build creates a simulator for the scenario. With nodes nil and Redis or an HTTP status port asked for,
 // it starts real processes with working files in dir.
 func (sc *Scenario) Build(clock Clock, dir string) (*Sim, *ProcessNodes, error) {
-	delays, err := sc.delays()
+	delays, err := sc.ResolvedDelays()
 	if err != nil {
 		return nil, nil, err
 	}

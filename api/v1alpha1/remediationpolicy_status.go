@@ -427,6 +427,12 @@ type ElastiCacheStatus struct {
 	// +optional
 	TestFailoverBudget *int32 `json:"testFailoverBudget,omitempty"`
 
+	// testFailoverRefusedUntil is set when ElastiCache refused TestFailover because the account's quota was
+	// used up (by callers other than this controller): the budget counts as 0 until then, and the test is
+	// asked for again after it.
+	// +optional
+	TestFailoverRefusedUntil *metav1.Time `json:"testFailoverRefusedUntil,omitempty"`
+
 	// snapshots are the snapshots the controller took before changes (newest last, at most 10).
 	// +optional
 	// +listType=atomic

@@ -171,6 +171,10 @@ func (in *ElastiCacheStatus) DeepCopyInto(out *ElastiCacheStatus) {
 		*out = new(int32)
 		**out = **in
 	}
+	if in.TestFailoverRefusedUntil != nil {
+		in, out := &in.TestFailoverRefusedUntil, &out.TestFailoverRefusedUntil
+		*out = (*in).DeepCopy()
+	}
 	if in.Snapshots != nil {
 		in, out := &in.Snapshots, &out.Snapshots
 		*out = make([]string, len(*in))

@@ -39,6 +39,7 @@ import (
 	"github.com/cache-remediator/cache-remediator/controllers/health"
 	"github.com/cache-remediator/cache-remediator/controllers/probe"
 	"github.com/cache-remediator/cache-remediator/controllers/rollout"
+	"github.com/cache-remediator/cache-remediator/controllers/rollout/rollouttest"
 )
 
 const (
@@ -150,26 +151,7 @@ func (f *fixture) reconcile() rollout.Outcome {
 	}}
 	o, err := f.engine.Reconcile(ctx, req)
 	NewWithT(f.t).Expect(err).NotTo(HaveOccurred())
-	st := &f.policy.Status
-	if o.Transient {
-		return o
-	}
-	st.Phase, st.CurrentStep = o.Phase, o.Step
-	if o.Record != nil {
-		st.Rollout = o.Record
-	}
-	if o.ASG != nil {
-		st.ASG = o.ASG
-	}
-	if o.FailedTarget != nil {
-		st.FailedTarget = o.FailedTarget
-	}
-	if o.Observed != nil {
-		st.Nodes, st.Gates = o.Observed.Nodes, o.Observed.Gates
-		if st.LastGood == nil {
-			st.LastGood = o.Observed.Uniform
-		}
-	}
+	rollouttest.Carry(&f.policy.Status, o)
 	return o
 }
 

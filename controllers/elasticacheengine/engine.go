@@ -40,6 +40,10 @@ import (
 // in a rolling 24 hours (it was 5 before mid-2024).
 const DefaultTestFailoverQuota = 15
 
+// testFailoverRefusalWait is how long the controller waits before asking for a TestFailover again after
+// ElastiCache refused one for the account's quota.
+const testFailoverRefusalWait = time.Hour
+
 // Engine remediates replication groups.
 type Engine struct {
 	// Client reads policies (conflicts, the account's TestFailover budget) and Secrets (Redis credentials).
@@ -103,8 +107,15 @@ func (e *Engine) Reconcile(ctx context.Context, req rollout.Request) (rollout.Ou
 		Paused: paused, PausedBy: pausedBy, Stopping: req.Stopping, Now: now, Timings: timings,
 	}
 	if policy.Spec.Target.ElastiCache.TestFailover {
-		if in.TestFailoverBudget, err = e.testFailoverBudget(ctx, now); err != nil {
+		if in.TestFailoverBudget, err = e.testFailoverBudget(ctx, policy, ecStatus, now); err != nil {
 			return rollout.Transient(err), err
+		}
+		if until := ecStatus.TestFailoverRefusedUntil; until != nil {
+			if now.Before(until.Time) {
+				in.TestFailoverBudget = 0 // ElastiCache said the account's quota is used up
+			} else {
+				ecStatus.TestFailoverRefusedUntil = nil
+			}
 		}
 		budget := int32(in.TestFailoverBudget)
 		ecStatus.TestFailoverBudget = &budget
@@ -123,6 +134,9 @@ func (e *Engine) Reconcile(ctx context.Context, req rollout.Request) (rollout.Ou
 		}
 		if d.Step != nil && d.Step.RetryAt != nil {
 			in.Step = d.Step
+			if until := ecStatus.TestFailoverRefusedUntil; until != nil && now.Before(until.Time) {
+				in.TestFailoverBudget = 0
+			}
 			d = planner.Plan(in)
 		}
 	}
@@ -184,9 +198,14 @@ func (e *Engine) recordAndAct(ctx context.Context, req rollout.Request, c *eo.Cl
 		step.Attempts++
 		return nil
 	case awsclient.IsTestFailoverQuota(err):
-		zero := int32(0)
-		st.TestFailoverBudget = &zero
-		fallthrough
+		// Others used the account's quota: the budget is 0 for an hour, then the test is asked for again
+		// (the quota is a rolling window, so some of it frees up over time).
+		zero, until := int32(0), metav1.NewTime(req.Now.Add(testFailoverRefusalWait))
+		st.TestFailoverBudget, st.TestFailoverRefusedUntil = &zero, &until
+		step.Attempts++
+		step.RetryAt = &until
+		step.Message = fmt.Sprintf("%s was refused by ElastiCache: %s", d.Action, awsclient.Explain(err))
+		return nil
 	case awsclient.IsRefusal(err) || unprocessed != "":
 		why := unprocessed
 		if err != nil {
@@ -194,9 +213,6 @@ func (e *Engine) recordAndAct(ctx context.Context, req rollout.Request, c *eo.Cl
 		}
 		step.Attempts++
 		step.RetryAt = &metav1.Time{Time: req.Now.Add(e.Timings.Backoff(step.Attempts))}
-		if awsclient.IsTestFailoverQuota(err) {
-			step.RetryAt = &metav1.Time{Time: req.Now.Add(time.Hour)}
-		}
 		step.Message = fmt.Sprintf("%s was refused by ElastiCache: %s", d.Action, why)
 		return nil
 	case awsclient.Classify(err) == awsclient.KindInProgress:
@@ -244,8 +260,9 @@ func (e *Engine) act(ctx context.Context, c *eo.Cluster, d *planner.Decision) (u
 }
 
 // testFailoverBudget is how many node groups the account may still fail over in the rolling 24 hours:
-// the quota less the TestFailover calls every policy of this controller made in that window.
-func (e *Engine) testFailoverBudget(ctx context.Context, now time.Time) (int, error) {
+// the quota less the TestFailover calls every policy of this controller made in that window. The policy's
+// own calls are counted from its status as this reconcile has it (the listed copy may lag behind it).
+func (e *Engine) testFailoverBudget(ctx context.Context, policy *v1.RemediationPolicy, own *v1.ElastiCacheStatus, now time.Time) (int, error) {
 	var all v1.RemediationPolicyList
 	if err := e.Client.List(ctx, &all); err != nil {
 		return 0, err
@@ -254,8 +271,11 @@ func (e *Engine) testFailoverBudget(ctx context.Context, now time.Time) (int, er
 	if quota == 0 {
 		quota = DefaultTestFailoverQuota
 	}
-	used := 0
+	used := len(recent(own.TestFailovers, now))
 	for _, p := range all.Items {
+		if p.Namespace == policy.Namespace && p.Name == policy.Name {
+			continue
+		}
 		if p.Status.ElastiCache != nil {
 			used += len(recent(p.Status.ElastiCache.TestFailovers, now))
 		}

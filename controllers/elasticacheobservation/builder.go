@@ -90,7 +90,7 @@ func (b *Builder) Observe(ctx context.Context, spec v1.RemediationPolicySpec, cr
 	if spec.Health.Redis != nil {
 		b.probe(ctx, c, spec.Health.Redis, credentials)
 	}
-	evaluateGates(c, spec)
+	EvaluateGates(c, spec)
 	return c, nil
 }
 

@@ -16,6 +16,7 @@ package elasticacheobservation
 
 import (
 	"fmt"
+	"slices"
 
 	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
 	"github.com/cache-remediator/cache-remediator/controllers/health"
@@ -44,8 +45,8 @@ const (
 	DefaultMemoryHeadroomPercent = 10
 )
 
-// evaluateGates fills every member's gates and the group's.
-func evaluateGates(c *Cluster, spec v1.RemediationPolicySpec) {
+// EvaluateGates fills every member's gates and the group's from what the snapshot holds (no I/O).
+func EvaluateGates(c *Cluster, spec v1.RemediationPolicySpec) {
 	h := spec.Health
 	primaryOffset := map[string]int64{}
 	for _, m := range c.Members {
@@ -142,11 +143,15 @@ func dataFitsGate(c *Cluster, spec v1.RemediationPolicySpec) health.Result {
 	if ec.TargetNodeMemoryMiB != nil {
 		targetMem, known = *ec.TargetNodeMemoryMiB<<20, true
 	}
+	// A move ElastiCache lists as a scale-up is to a larger type, whatever the controller knows of it.
+	if c.Allowed != nil && slices.Contains(c.Allowed.ScaleUp, target) {
+		return pass(GateDataFits)
+	}
+	if current, ok := NodeTypeMemory(c.Group.NodeType); ok && known && current <= targetMem {
+		return pass(GateDataFits)
+	}
 	if !known {
 		return fail(GateDataFits, ReasonMemoryUnknown, "the memory of node type %s is unknown to the controller; set target.elastiCache.targetNodeMemoryMiB", target)
-	}
-	if current, ok := NodeTypeMemory(c.Group.NodeType); ok && current <= targetMem {
-		return pass(GateDataFits)
 	}
 	reserved, headroom := int64(DefaultReservedMemoryPercent), int64(DefaultMemoryHeadroomPercent)
 	if ec.ReservedMemoryPercent != nil {
@@ -157,7 +162,7 @@ func dataFitsGate(c *Cluster, spec v1.RemediationPolicySpec) health.Result {
 	}
 	usable := targetMem * (100 - reserved) / 100 * (100 - headroom) / 100
 	if c.UsedMemory < 0 {
-		return fail(GateDataFits, ReasonMemoryUnknown, "%s is smaller than %s and the data size could not be measured: no shard primary answered Redis INFO; set health.redis so the controller can reach the group's endpoints (with its TLS and AUTH settings)",
+		return fail(GateDataFits, ReasonMemoryUnknown, "%s may be smaller than %s and the data size could not be measured: no shard primary answered Redis INFO; set health.redis so the controller can reach the group's endpoints (with its TLS and AUTH settings)",
 			target, c.Group.NodeType)
 	}
 	if c.UsedMemory > usable {

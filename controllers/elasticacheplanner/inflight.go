@@ -32,7 +32,9 @@ import (
 func planInFlight(in Input) Decision {
 	step := in.Step.DeepCopy()
 	in.goal = step.Goal
-	if deadline := in.deadline(step); in.Now.After(deadline) {
+	// The deadline is ElastiCache's: a step whose call has not gone out yet (waiting for a busy group, a
+	// backoff or the TestFailover budget) has started nothing to time out.
+	if deadline := in.deadline(step); step.ActionTaken && in.Now.After(deadline) {
 		return fail(in, step, v1.ReasonChangeTimeout, fmt.Sprintf("%s did not finish by %s (health.nodeTimeout per member): %s; ElastiCache may still be at it, the controller only stopped waiting",
 			step.Type, deadline.UTC().Format(time.RFC3339), step.Message))
 	}

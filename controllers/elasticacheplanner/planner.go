@@ -160,13 +160,22 @@ func planNext(in Input) Decision {
 		return started(in, step, ActionSnapshot)
 	}
 	if ec.TestFailover {
+		var untested []string
+		for _, ng := range c.Group.NodeGroups {
+			if !contains(record.ElastiCache.FailoverTested, ng.ID) {
+				untested = append(untested, ng.ID)
+			}
+		}
+		// The shards are tested all or none: a budget that runs out half-way would leave a test half done
+		// and the budget spent. A test already under way (some shards tested) goes on shard by shard.
+		if need := len(untested); need > 0 && in.TestFailoverBudget < need && (need == len(c.Group.NodeGroups) || in.TestFailoverBudget < 1) {
+			return Decision{Phase: v1.PhaseBlocked, Reason: v1.ReasonTestFailoverBudgetExhausted, RequeueAfter: time.Hour,
+				Message: fmt.Sprintf("testing the failover of %d shard(s) (%s) needs %d of the account's TestFailover budget (node groups in a rolling 24 hours), and %d is left; the test starts when enough frees up",
+					need, strings.Join(untested, ", "), need, max(in.TestFailoverBudget, 0))}
+		}
 		for _, ng := range c.Group.NodeGroups {
 			if contains(record.ElastiCache.FailoverTested, ng.ID) {
 				continue
-			}
-			if in.TestFailoverBudget < 1 {
-				return Decision{Phase: v1.PhaseBlocked, Reason: v1.ReasonTestFailoverBudgetExhausted, RequeueAfter: time.Hour,
-					Message: "the account's TestFailover budget (node groups failed over in a rolling 24 hours) is used up; shard " + ng.ID + " is tested when it frees up"}
 			}
 			step := newStep(in, v1.StepTestFailover)
 			step.ElastiCache.NodeGroup = ng.ID

@@ -282,6 +282,29 @@ var _ = Describe("ElastiCache: preflight gates", func() {
 		Expect(rg.NodeType).To(Equal(cacheXLarge))
 	})
 
+	It("fails every shard over once before the change when asked, and shows the account's TestFailover budget left", func() {
+		cme := awssim.ScenarioReplicationGroup{ID: "tested", NodeType: cacheLarge, Engine: "valkey", Zones: zones, Shards: 2, ReplicasPerShard: ptr.To(1),
+			MultiAZ: true, AutomaticFailover: true, UsedMemoryMiB: 100}
+		c := newECAccount("ec-testfailover", ecOptions{groups: []awssim.ScenarioReplicationGroup{cme}})
+		p := c.ecPolicy("tested", cacheXLarge)
+		p.Spec.Target.ElastiCache.TestFailover = true
+		Expect(env.Client.Create(ctx, p)).To(Succeed())
+		ctl := startController(c, false)
+		defer ctl.stop()
+		Eventually(phaseOf(p)).WithTimeout(120 * time.Second).WithPolling(200 * time.Millisecond).Should(Equal(v1.PhaseSucceeded))
+		var order []string
+		for _, call := range c.srv.Calls() {
+			if call.Applied && (call.Action == "TestFailover" || call.Action == "ModifyReplicationGroup") {
+				order = append(order, call.Action+" "+call.Params.Get("NodeGroupId"))
+			}
+		}
+		Expect(order).To(Equal([]string{"TestFailover 0001", "TestFailover 0002", "ModifyReplicationGroup "}), "each shard once, one at a time, before the change")
+		got := get(p)
+		Expect(got.Status.ElastiCache.TestFailovers).To(HaveLen(2))
+		Expect(got.Status.ElastiCache.TestFailoverBudget).To(HaveValue(BeNumerically("==", 13)))
+		Expect(got.Status.Rollout.ElastiCache.FailoverTested).To(ConsistOf("0001", "0002"))
+	})
+
 	It("refuses to act on a group whose opt-in tag names another policy", func() {
 		g := threeZones("othertag", cacheLarge)
 		g.Tags = map[string]string{v1.OptInTagKey: "someone.else"}

@@ -37,20 +37,8 @@ import (
 // applyProgress stores a checkpoint: the in-flight step with its phase, nothing blocking it while its call is
 // made, and what the engine must not forget.
 func applyProgress(policy *v1.RemediationPolicy, p rollout.Progress) {
-	st := &policy.Status
-	st.Phase, st.BlockedBy, st.CurrentStep = p.Phase, "", p.Step.DeepCopy()
-	if p.FailedTarget != nil {
-		st.FailedTarget = p.FailedTarget.DeepCopy()
-	}
-	if p.Record != nil {
-		st.Rollout = p.Record.DeepCopy()
-	}
-	if p.ASG != nil {
-		st.ASG = p.ASG.DeepCopy()
-	}
-	if p.ElastiCache != nil {
-		st.ElastiCache = p.ElastiCache.DeepCopy()
-	}
+	p.Carry(&policy.Status)
+	policy.Status.BlockedBy = ""
 	setSummary(policy)
 }
 
@@ -72,29 +60,10 @@ func (r *RemediationPolicyReconciler) applyOutcome(ctx context.Context, policy, 
 		return
 	}
 	previous := start
-	st.CurrentStep = o.Step
-	if o.Record != nil {
-		st.Rollout = o.Record
-	}
-	if o.ASG != nil {
-		st.ASG = o.ASG
-	}
-	if o.ElastiCache != nil {
-		st.ElastiCache = o.ElastiCache
-	}
+	o.Carry(st)
 	if o.FailedTarget != nil {
-		st.FailedTarget = o.FailedTarget
 		r.event(ctx, policy, corev1.EventTypeWarning, o.FailedTarget.Reason, "Fail", o.FailedTarget.Message)
 	}
-	if obs := o.Observed; obs != nil {
-		st.Nodes, st.Gates = obs.Nodes, obs.Gates
-		st.UpdatedNodes, st.TotalNodes = int32(obs.Updated), int32(obs.Total)
-		st.Updated = fmt.Sprintf("%d/%d", obs.Updated, obs.Total)
-		if st.LastGood == nil {
-			st.LastGood = obs.Uniform
-		}
-	}
-	st.Phase = o.Phase
 	st.BlockedBy = ""
 	switch o.Phase {
 	case v1.PhaseBlocked, v1.PhaseFailed, v1.PhasePaused, v1.PhaseRolledBack, v1.PhasePending:

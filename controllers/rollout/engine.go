@@ -67,6 +67,24 @@ type Progress struct {
 	ElastiCache *v1.ElastiCacheStatus
 }
 
+// Carry writes a checkpoint's progress into st: the phase, the step, and what the step's call needs on
+// record before it is made.
+func (p Progress) Carry(st *v1.RemediationPolicyStatus) {
+	st.Phase, st.CurrentStep = p.Phase, p.Step.DeepCopy()
+	if p.FailedTarget != nil {
+		st.FailedTarget = p.FailedTarget.DeepCopy()
+	}
+	if p.Record != nil {
+		st.Rollout = p.Record.DeepCopy()
+	}
+	if p.ASG != nil {
+		st.ASG = p.ASG.DeepCopy()
+	}
+	if p.ElastiCache != nil {
+		st.ElastiCache = p.ElastiCache.DeepCopy()
+	}
+}
+
 // Finish runs the engine for a policy being deleted and says whether the policy may be let go: no step is
 // in flight any more (a replacement was watched to its end, a bake or a cleanup was dropped).
 func Finish(ctx context.Context, e Engine, req Request) (Outcome, bool, error) {

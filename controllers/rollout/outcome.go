@@ -15,6 +15,7 @@
 package rollout
 
 import (
+	"fmt"
 	"time"
 
 	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
@@ -84,4 +85,35 @@ func (r Request) BadTarget(reason, message string, requeue time.Duration) Outcom
 	o := r.Blocked(reason, message, requeue)
 	o.Degraded = true
 	return o
+}
+
+// Carry writes into st what the status keeps of an outcome: the phase, the in-flight step, the rollout
+// record, the target kind's status, a failure, the ledger with its counts, and lastGood once it is known.
+// A transient outcome keeps nothing. The reconciler derives the rest (conditions, BLOCKED-BY, events) from
+// the outcome itself.
+func (o Outcome) Carry(st *v1.RemediationPolicyStatus) {
+	if o.Transient {
+		return
+	}
+	st.Phase, st.CurrentStep = o.Phase, o.Step
+	if o.Record != nil {
+		st.Rollout = o.Record
+	}
+	if o.ASG != nil {
+		st.ASG = o.ASG
+	}
+	if o.ElastiCache != nil {
+		st.ElastiCache = o.ElastiCache
+	}
+	if o.FailedTarget != nil {
+		st.FailedTarget = o.FailedTarget
+	}
+	if obs := o.Observed; obs != nil {
+		st.Nodes, st.Gates = obs.Nodes, obs.Gates
+		st.UpdatedNodes, st.TotalNodes = int32(obs.Updated), int32(obs.Total)
+		st.Updated = fmt.Sprintf("%d/%d", obs.Updated, obs.Total)
+		if st.LastGood == nil {
+			st.LastGood = obs.Uniform
+		}
+	}
 }

@@ -77,21 +77,19 @@ func (h *Harness) Policies(others ...client.Object) client.Client {
 		WithObjects(objects...).Build()
 }
 
-// Reconcile runs the engine once and carries its outcome into the policy's status; a checkpoint's
-// kind-specific status is carried at once, as the reconciler's checkpoint patch does.
+// Reconcile runs the engine once and carries its checkpoints and its outcome into the policy's status,
+// as the reconciler does.
 func (h *Harness) Reconcile() rollout.Outcome {
 	h.T.Helper()
 	req := rollout.Request{Policy: h.Policy.DeepCopy(), Now: h.Clock.Now(), Checkpoint: func(_ context.Context, p rollout.Progress) error {
 		h.Checkpoints = append(h.Checkpoints, p)
 		h.MutationsAtCheckpoint = append(h.MutationsAtCheckpoint, len(h.Mutations()))
-		if p.ElastiCache != nil {
-			h.Policy.Status.ElastiCache = p.ElastiCache.DeepCopy()
-		}
+		p.Carry(&h.Policy.Status)
 		return nil
 	}}
 	o, err := h.Engine.Reconcile(context.Background(), req)
 	NewWithT(h.T).Expect(err).NotTo(HaveOccurred())
-	Carry(&h.Policy.Status, o)
+	o.Carry(&h.Policy.Status)
 	return o
 }
 

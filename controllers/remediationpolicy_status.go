@@ -64,14 +64,29 @@ func (r *RemediationPolicyReconciler) applyOutcome(ctx context.Context, policy, 
 	if o.FailedTarget != nil {
 		r.event(ctx, policy, corev1.EventTypeWarning, o.FailedTarget.Reason, "Fail", o.FailedTarget.Message)
 	}
-	st.BlockedBy = ""
-	switch o.Phase {
-	case v1.PhaseBlocked, v1.PhaseFailed, v1.PhasePaused, v1.PhaseRolledBack, v1.PhasePending:
-		st.BlockedBy = o.Reason
-	}
+	st.BlockedBy = blockedBy(st, o)
 	r.stepEvents(ctx, policy, previous.Status.CurrentStep, o, now)
 	r.phaseEvents(ctx, policy, previous, o, now)
 	setConditions(policy, o)
+}
+
+// blockedBy is the BLOCKED-BY column: the reason of a phase that waits for something, and for a gate,
+// which one (GateBlocked:RedisReplicationLink), with no spaces so the column stays a single word. The
+// sentence is in the Ready condition.
+func blockedBy(st *v1.RemediationPolicyStatus, o rollout.Outcome) string {
+	switch o.Phase {
+	case v1.PhaseBlocked, v1.PhaseFailed, v1.PhasePaused, v1.PhaseRolledBack, v1.PhasePending:
+	default:
+		return ""
+	}
+	if o.Reason == v1.ReasonGateBlocked {
+		for _, g := range st.Gates {
+			if g.Status == metav1.ConditionFalse {
+				return o.Reason + ":" + g.Name
+			}
+		}
+	}
+	return o.Reason
 }
 
 // stepEvents reports a step that finished and a step that started.

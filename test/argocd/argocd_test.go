@@ -65,7 +65,7 @@ func TestHealthMapsEveryPhase(t *testing.T) {
 	g := NewWithT(t)
 	var cases healthTests
 	readYAML(g, filepath.Join(dir, "health_test.yaml"), &cases)
-	g.Expect(cases.Tests).To(HaveLen(11), "one case per phase, plus an unobserved spec and no status")
+	g.Expect(cases.Tests).To(HaveLen(14), "one case per phase, an unobserved spec, no status, and three ElastiCache cases")
 	for _, c := range cases.Tests {
 		t.Run(c.InputPath, func(t *testing.T) {
 			g := NewWithT(t)

@@ -33,6 +33,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
+	healthgates "github.com/cache-remediator/cache-remediator/controllers/health"
 	"github.com/cache-remediator/cache-remediator/test/envtestutil"
 )
 
@@ -178,7 +179,7 @@ var _ = Describe("Following policies with kubectl", func() {
 			p.Spec.Strategy.RollbackOnFailure = true
 		})
 		kstatuses[v1.PhaseBlocked] = kstatusIn(policy, v1.PhaseBlocked)
-		expectRow(policy, v1.PhaseBlocked, Keys{"IMAGE": Equal(amiNew), "NODE": BeEmpty(), "BLOCKED-BY": Equal(v1.ReasonGateBlocked)})
+		expectRow(policy, v1.PhaseBlocked, Keys{"IMAGE": Equal(amiNew), "NODE": BeEmpty(), "BLOCKED-BY": Equal(v1.ReasonGateBlocked + ":" + healthgates.GateEC2Status)})
 		Expect(meta.FindStatusCondition(get(policy).Status.Conditions, v1.ConditionReady).Message).To(ContainSubstring(impaired))
 
 		By("pausing it with the annotation: Paused")

@@ -42,6 +42,10 @@ var (
 		Name: "cache_remediator_policy_nodes",
 		Help: "Nodes of each policy's cluster: total, and updated (on the desired AMI and type, healthy).",
 	}, []string{"namespace", "name", "state"})
+	testFailoverBudget = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "cache_remediator_elasticache_test_failover_budget",
+		Help: "TestFailover node groups the account has left in the rolling 24 hours, as each ElastiCache policy with testFailover last saw it.",
+	}, []string{"namespace", "name"})
 	stepDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "cache_remediator_step_duration_seconds",
 		Help:    "How long completed steps took, by step type.",
@@ -58,7 +62,7 @@ var allPhases = []v1.Phase{v1.PhasePending, v1.PhaseProgressing, v1.PhasePaused,
 	v1.PhaseFailed, v1.PhaseRollingBack, v1.PhaseRolledBack}
 
 func init() {
-	crmetrics.Registry.MustRegister(awsCallsPerReplacedNode, rolloutsTotal, policyPhase, policyNodes, stepDuration, blockedDuration)
+	crmetrics.Registry.MustRegister(awsCallsPerReplacedNode, rolloutsTotal, policyPhase, policyNodes, testFailoverBudget, stepDuration, blockedDuration)
 }
 
 // recordPolicyMetrics publishes a policy's phase and node counts.
@@ -72,6 +76,9 @@ func recordPolicyMetrics(policy *v1.RemediationPolicy) {
 	}
 	policyNodes.WithLabelValues(policy.Namespace, policy.Name, "total").Set(float64(policy.Status.TotalNodes))
 	policyNodes.WithLabelValues(policy.Namespace, policy.Name, "updated").Set(float64(policy.Status.UpdatedNodes))
+	if ec := policy.Status.ElastiCache; ec != nil && ec.TestFailoverBudget != nil {
+		testFailoverBudget.WithLabelValues(policy.Namespace, policy.Name).Set(float64(*ec.TestFailoverBudget))
+	}
 }
 
 // forgetPolicyMetrics drops a deleted policy's series.
@@ -79,6 +86,7 @@ func forgetPolicyMetrics(policy *v1.RemediationPolicy) {
 	labels := prometheus.Labels{"namespace": policy.Namespace, "name": policy.Name}
 	policyPhase.DeletePartialMatch(labels)
 	policyNodes.DeletePartialMatch(labels)
+	testFailoverBudget.DeletePartialMatch(labels)
 }
 
 // callsPerNode counts a policy's AWS calls, and where the count stood at its last replaced node.

@@ -303,6 +303,10 @@ var _ = Describe("ElastiCache: preflight gates", func() {
 		Expect(got.Status.ElastiCache.TestFailovers).To(HaveLen(2))
 		Expect(got.Status.ElastiCache.TestFailoverBudget).To(HaveValue(BeNumerically("==", 13)))
 		Expect(got.Status.Rollout.ElastiCache.FailoverTested).To(ConsistOf("0001", "0002"))
+		labels := map[string]string{"namespace": p.Namespace, "name": p.Name}
+		Expect(metricValue("cache_remediator_elasticache_test_failover_budget", labels)).To(Equal(13.0))
+		Expect(metricValue("cache_remediator_policy_phase", merge(labels, "phase", "Succeeded"))).To(Equal(1.0))
+		Expect(metricValue("cache_remediator_step_duration_seconds", map[string]string{"type": string(v1.StepTestFailover)})).To(BeNumerically(">", 0))
 	})
 
 	It("refuses to act on a group whose opt-in tag names another policy", func() {

@@ -20,7 +20,8 @@ manifests: ## Generate the CRD and RBAC manifests from the API and controller ma
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./..." output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
 
 .PHONY: generate
-generate: ## Generate DeepCopy methods for the API types.
+generate: ## Generate the schedule types and time zones (hack/gen-timezones) and DeepCopy methods for the API types.
+	go run ./hack/gen-timezones
 	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
 
 .PHONY: argocd-cm
@@ -37,7 +38,7 @@ vet: ## Run go vet.
 
 .PHONY: verify-generated
 verify-generated: manifests generate argocd-cm ## Fail if generated files are not current (run manifests and generate, then commit).
-	@git diff --exit-code -- api config || { echo "generated files are out of date: run 'make manifests generate' and commit"; exit 1; }
+	@git diff --exit-code -- api config controllers/schedule || { echo "generated files are out of date: run 'make manifests generate' and commit"; exit 1; }
 
 .PHONY: envtest
 envtest: ## Build (or reuse) kube-apiserver, etcd and kubectl for envtest; prints their directory.

@@ -65,6 +65,9 @@ func (r *RemediationPolicyReconciler) applyOutcome(ctx context.Context, policy, 
 		r.event(ctx, policy, corev1.EventTypeWarning, o.FailedTarget.Reason, "Fail", o.FailedTarget.Message)
 	}
 	st.BlockedBy = blockedBy(st, o)
+	if window, err := rollout.MaintenanceWindow(policy.Spec, now); err == nil {
+		st.Schedule = rollout.ScheduleStatus(window)
+	}
 	r.stepEvents(ctx, policy, previous.Status.CurrentStep, o, now)
 	r.phaseEvents(ctx, policy, previous, o, now)
 	setConditions(policy, o)
@@ -138,6 +141,12 @@ func (r *RemediationPolicyReconciler) phaseEvents(ctx context.Context, policy *v
 	case to == v1.PhaseRolledBack && from != to:
 		r.event(ctx, policy, corev1.EventTypeWarning, v1.ReasonRolledBack, "Rollback", o.Message)
 		rolloutsTotal.WithLabelValues("rolled_back").Inc()
+	}
+	switch waiting, wasWaiting := o.Reason == v1.ReasonOutsideMaintenanceWindow, ready != nil && ready.Reason == v1.ReasonOutsideMaintenanceWindow; {
+	case waiting && !wasWaiting:
+		r.event(ctx, policy, corev1.EventTypeNormal, v1.ReasonOutsideMaintenanceWindow, "Wait", o.Message)
+	case !waiting && wasWaiting && o.Phase != v1.PhasePaused:
+		r.event(ctx, policy, corev1.EventTypeNormal, "WindowOpened", "Resume", "a maintenance window is open: the rollout goes on")
 	}
 	wasPaused := meta.IsStatusConditionTrue(previous.Status.Conditions, v1.ConditionPaused)
 	switch paused, by := policy.IsPaused(); {

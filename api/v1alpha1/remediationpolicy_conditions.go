@@ -48,6 +48,8 @@ const (
 	ReasonRolledBack = "RolledBack"
 	// ReasonPausedBySpec: spec.paused is true.
 	ReasonPausedBySpec = "PausedBySpec"
+	// ReasonOutsideMaintenanceWindow: spec.schedule has no window open; the next step waits for one.
+	ReasonOutsideMaintenanceWindow = "OutsideMaintenanceWindow"
 	// ReasonPausedByAnnotation: the paused annotation is set.
 	ReasonPausedByAnnotation = "PausedByAnnotation"
 	// ReasonNotPaused: the policy is not paused.

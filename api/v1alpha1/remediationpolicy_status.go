@@ -576,6 +576,91 @@ type RemediationPolicyStatus struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=64
 	BlockedBy string `json:"blockedBy,omitempty"`
+
+	// schedule says whether spec.schedule lets a step start now, and when that changes.
+	// +optional
+	Schedule *ScheduleStatus `json:"schedule,omitempty"`
+
+	// plan is the rest of the rollout as the controller would carry it out from what it observes now:
+	// the steps after the one in flight. A paused policy shows it too, so pausing and then setting a new
+	// goal previews the rollout without acting.
+	// +optional
+	Plan *PlanStatus `json:"plan,omitempty"`
+}
+
+// ScheduleStatus is the maintenance schedule's state when the policy was last reconciled.
+type ScheduleStatus struct {
+	// open is true while a maintenance window is open: a new step may start.
+	Open bool `json:"open"`
+
+	// opensAt is when the next window opens, while none is.
+	// +optional
+	OpensAt *metav1.Time `json:"opensAt,omitempty"`
+
+	// closesAt is when the open window closes.
+	// +optional
+	ClosesAt *metav1.Time `json:"closesAt,omitempty"`
+
+	// window says it in a few words for kubectl get, in the window's time zone: "open until
+	// 2026-11-24T06:00:00+01:00" or "opens 2026-11-24T02:00:00+01:00".
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	Window string `json:"window,omitempty"`
+}
+
+// MaxPlannedSteps is how many steps status.plan lists; plan.remaining counts them all.
+const MaxPlannedSteps = 20
+
+// PlanStatus is the remaining plan of a rollout.
+type PlanStatus struct {
+	// steps are the next steps in the order the controller would take them, at most 20.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=20
+	Steps []PlannedStep `json:"steps,omitempty"`
+
+	// remaining counts every step left after the one in flight, listed or not.
+	Remaining int32 `json:"remaining"`
+
+	// primaryHandOffs counts the hand-offs of the Redis primary role the plan holds.
+	// +optional
+	PrimaryHandOffs int32 `json:"primaryHandOffs,omitempty"`
+
+	// next is the next step in a few words, for kubectl get -o wide.
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	Next string `json:"next,omitempty"`
+}
+
+// PlannedStep is one step of the plan.
+type PlannedStep struct {
+	// type is the step's type.
+	Type StepType `json:"type"`
+
+	// instanceId is the node the step acts on (an instance, or an ElastiCache cache cluster).
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	InstanceID string `json:"instanceId,omitempty"`
+
+	// group is the node's Auto Scaling group, or the ElastiCache shard (node group) the step acts on.
+	// +optional
+	// +kubebuilder:validation:MaxLength=255
+	Group string `json:"group,omitempty"`
+
+	// zone is the node's Availability Zone.
+	// +optional
+	// +kubebuilder:validation:MaxLength=32
+	Zone string `json:"zone,omitempty"`
+
+	// role is the node's role now.
+	// +optional
+	Role NodeRole `json:"role,omitempty"`
+
+	// detail says what the step does where the type does not: the canary, a predicted hand-off, the
+	// service update applied.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	Detail string `json:"detail,omitempty"`
 }
 
 // RemediationPolicy moves one cache cluster's nodes to a desired AMI and instance type, one node at a time,
@@ -591,6 +676,8 @@ type RemediationPolicyStatus struct {
 // +kubebuilder:printcolumn:name="Node",type=string,JSONPath=`.status.currentStep.instanceId`
 // +kubebuilder:printcolumn:name="Step",type=string,JSONPath=`.status.currentStep.type`,priority=1
 // +kubebuilder:printcolumn:name="Blocked-By",type=string,JSONPath=`.status.blockedBy`,priority=1
+// +kubebuilder:printcolumn:name="Next",type=string,JSONPath=`.status.plan.next`,priority=1
+// +kubebuilder:printcolumn:name="Window",type=string,JSONPath=`.status.schedule.window`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type RemediationPolicy struct {
 	metav1.TypeMeta `json:",inline"`

@@ -48,6 +48,12 @@ type RemediationPolicySpec struct {
 	// remediation.cache-remediator.io/paused="true" has the same effect without editing the spec.
 	// +optional
 	Paused bool `json:"paused,omitempty"`
+
+	// schedule limits when a new step may start: only while one of its maintenance windows is open. A step
+	// in flight when a window closes finishes, so no node is left out of service; the next step waits for
+	// the next window. Without a schedule a step may start at any time.
+	// +optional
+	Schedule *MaintenanceSchedule `json:"schedule,omitempty"`
 }
 
 // TargetSpec names exactly one cache cluster.

@@ -89,6 +89,21 @@ var _ = Describe("Admission validation", func() {
 		Entry("an ElastiCache target with an imageId", validElastiCachePolicy, func(p *v1.RemediationPolicy) {
 			p.Spec.Desired.ImageID = "ami-0123456789abcdef0"
 		}, "desired.imageId must not be set for an elastiCache target"),
+		Entry("a maintenance window whose cron has an hour 25", validASGPolicy, func(p *v1.RemediationPolicy) {
+			p.Spec.Schedule = &v1.MaintenanceSchedule{Windows: []v1.MaintenanceWindow{{Cron: "0 25 * * *", Duration: metav1.Duration{Duration: time.Hour}}}}
+		}, "must be a five-field cron expression"),
+		Entry("a maintenance window given as @daily", validASGPolicy, func(p *v1.RemediationPolicy) {
+			p.Spec.Schedule = &v1.MaintenanceSchedule{Windows: []v1.MaintenanceWindow{{Cron: "@daily", Duration: metav1.Duration{Duration: time.Hour}}}}
+		}, "no seconds field, @descriptor, ? or TZ= prefix"),
+		Entry("a maintenance window in a time zone that does not exist", validASGPolicy, func(p *v1.RemediationPolicy) {
+			p.Spec.Schedule = &v1.MaintenanceSchedule{Windows: []v1.MaintenanceWindow{{Cron: "0 2 * * *", Duration: metav1.Duration{Duration: time.Hour}, TimeZone: "Europe/Atlantis"}}}
+		}, "IANA time zone"),
+		Entry("a maintenance window of 30 seconds", validElastiCachePolicy, func(p *v1.RemediationPolicy) {
+			p.Spec.Schedule = &v1.MaintenanceSchedule{Windows: []v1.MaintenanceWindow{{Cron: "0 2 * * *", Duration: metav1.Duration{Duration: 30 * time.Second}}}}
+		}, "must be a duration from 1m to 168h"),
+		Entry("a schedule without windows", validASGPolicy, func(p *v1.RemediationPolicy) {
+			p.Spec.Schedule = &v1.MaintenanceSchedule{Windows: []v1.MaintenanceWindow{}}
+		}, "spec.schedule.windows"),
 		Entry("an AMI id with 5 hex digits", validASGPolicy, func(p *v1.RemediationPolicy) {
 			p.Spec.Desired.ImageID = "ami-12345"
 		}, "desired.imageId must be an AMI id: ami- followed by 8 or 17 lowercase hexadecimal digits"),
@@ -245,6 +260,8 @@ var _ = Describe("kubectl get rp", func() {
 			CurrentStep: &v1.StepStatus{Type: v1.StepReplaceNode, Purpose: v1.PurposeRollout, InstanceID: "i-0abc",
 				Goal: v1.ImageAndType{ImageID: "ami-0123456789abcdef0", InstanceType: "r6g.large"}, StartedAt: metav1.Now()},
 			BlockedBy: "GateBlocked",
+			Schedule:  &v1.ScheduleStatus{Open: true, Window: "open until 2026-11-24T06:00:00+01:00"},
+			Plan:      &v1.PlanStatus{Remaining: 2, Next: "ReplaceNode i-0def (us-east-1b, Replica)"},
 		}
 		Expect(env.Client.Status().Update(ctx, policy)).To(Succeed())
 
@@ -252,7 +269,8 @@ var _ = Describe("kubectl get rp", func() {
 		Expect(err).NotTo(HaveOccurred(), out)
 		lines := strings.Split(strings.TrimSpace(out), "\n")
 		Expect(lines).To(HaveLen(2))
-		Expect(strings.Fields(lines[0])).To(Equal([]string{"NAME", "TARGET", "IMAGE", "TYPE", "UPDATED", "PHASE", "NODE", "AGE"}))
+		Expect(strings.Fields(lines[0])).To(Equal([]string{"NAME", "TARGET", "IMAGE", "TYPE", "UPDATED", "PHASE", "NODE", "WINDOW", "AGE"}))
+		Expect(lines[1]).To(ContainSubstring("open until 2026-11-24T06:00:00+01:00"), "the maintenance window shows without -o wide")
 		Expect(strings.Fields(lines[1])[:7]).To(Equal([]string{"sessions", "asg/cache-a(+2)", "ami-0123456789abcdef0", "r6g.large", "2/3", "Progressing", "i-0abc"}))
 
 		wide, err := kubectl(nil, "get", "remediationpolicies", "sessions", "-n", "default", "-o", "wide")
@@ -260,6 +278,8 @@ var _ = Describe("kubectl get rp", func() {
 		Expect(wide).To(ContainSubstring("STEP"))
 		Expect(wide).To(ContainSubstring("BLOCKED-BY"))
 		Expect(wide).To(MatchRegexp(`ReplaceNode\s+GateBlocked\s`), "BLOCKED-BY holds the reason, not a sentence")
+		Expect(wide).To(ContainSubstring("NEXT"))
+		Expect(wide).To(ContainSubstring("ReplaceNode i-0def (us-east-1b, Replica)"), "-o wide shows the next step of the plan")
 		Expect(wide).To(ContainSubstring("ReplaceNode"))
 	})
 })

@@ -89,13 +89,17 @@ func (e *Engine) Reconcile(ctx context.Context, req rollout.Request) (rollout.Ou
 		asgStatus = &v1.ASGStatus{}
 	}
 	paused, pausedBy := policy.IsPaused()
+	window, err := rollout.MaintenanceWindow(policy.Spec, now)
+	if err != nil {
+		return req.BadTarget(v1.ReasonInvalidSpec, err.Error(), timings.Blocked), nil
+	}
 	if req.Stopping {
 		pausedBy = "Deleting"
 	}
 	in := asgplanner.Input{
 		Spec: policy.Spec, Generation: policy.Generation, Cluster: cluster, Step: policy.Status.CurrentStep,
 		FailedTarget: policy.Status.FailedTarget, LastGood: policy.Status.LastGood, Record: policy.Status.Rollout,
-		CleanupDue: asgStatus.CleanupDue, Gates: gates, Paused: paused, PausedBy: pausedBy, Stopping: req.Stopping,
+		CleanupDue: asgStatus.CleanupDue, Gates: gates, Paused: paused, PausedBy: pausedBy, Window: window, Stopping: req.Stopping,
 		Now: now, Timings: timings,
 	}
 	d := asgplanner.Plan(in)

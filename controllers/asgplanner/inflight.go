@@ -63,9 +63,11 @@ func bounded(t v1.StepType) bool {
 	return t == v1.StepReplaceNode || t == v1.StepSurgeNode || t == v1.StepHandOffPrimary
 }
 
-// holdsBack says whether no action may start now that nothing is half-way: the policy is paused or being
-// deleted.
-func (in Input) holdsBack() bool { return in.Paused || in.Stopping }
+// holdsBack says whether no action may start now that nothing is half-way: the policy is paused, being
+// deleted, or outside its maintenance windows.
+func (in Input) holdsBack() bool {
+	return in.Paused || in.Stopping || (in.Window != nil && !in.Window.Open)
+}
 
 // started is the decision that keeps a step in flight and, with an action, acts on it.
 func started(in Input, step *v1.StepStatus, action Action) Decision {

@@ -29,6 +29,7 @@ import (
 	"github.com/cache-remediator/cache-remediator/controllers/asgobservation"
 	"github.com/cache-remediator/cache-remediator/controllers/health"
 	"github.com/cache-remediator/cache-remediator/controllers/rollout"
+	"github.com/cache-remediator/cache-remediator/controllers/schedule"
 )
 
 // Action is the one mutating thing the engine does for a decision.
@@ -82,6 +83,9 @@ type Input struct {
 	Gates    rollout.GateState
 	Paused   bool
 	PausedBy string
+	// Window is the maintenance schedule's state (nil without a schedule): no new step starts while it is
+	// closed.
+	Window *schedule.Status
 	// Stopping: the policy is being deleted. The in-flight replacement is watched to its end; nothing new
 	// starts, and a step that can stop anywhere (prepare, bake, cleanup) is dropped.
 	Stopping bool
@@ -130,7 +134,17 @@ func Plan(in Input) Decision {
 	if in.Paused || in.Stopping {
 		return Decision{Phase: v1.PhasePaused, Reason: in.PausedBy, Message: "paused: no new step starts", RequeueAfter: in.Timings.Idle}
 	}
-	return planNext(in)
+	return holdOutsideWindow(in, planNext(in))
+}
+
+// holdOutsideWindow keeps a new step from starting while the maintenance schedule has no window open. A
+// step in flight is never held: it finishes, so no node is left out of service at a window's end.
+func holdOutsideWindow(in Input, d Decision) Decision {
+	if d.Step == nil || in.Window == nil || in.Window.Open {
+		return d
+	}
+	phase, reason, message, requeue := rollout.Held(in.Window, in.Now, d.Step.Message, in.Timings.Idle)
+	return Decision{Phase: phase, Reason: reason, Message: message, RequeueAfter: requeue}
 }
 
 // planNext starts the next step when no step is in flight, in this order: refuse an empty cluster or a

@@ -27,6 +27,7 @@ import (
 	planner "github.com/cache-remediator/cache-remediator/controllers/asgplanner"
 	"github.com/cache-remediator/cache-remediator/controllers/health"
 	"github.com/cache-remediator/cache-remediator/controllers/rollout"
+	"github.com/cache-remediator/cache-remediator/controllers/schedule"
 )
 
 var (
@@ -92,6 +93,19 @@ func held(c *asgobservation.Cluster, d time.Duration) rollout.GateState {
 	return rollout.RememberGates(st).Update(c.AllGates(), now)
 }
 
+// nightly is a window from 02:00 to 04:00 in Berlin: closed at now (12:00 UTC).
+var nightly = schedule.Window{Cron: "0 2 * * *", Duration: 2 * time.Hour, TimeZone: "Europe/Berlin"}
+
+// window is the state at now of a schedule of windows.
+func window(windows ...schedule.Window) *schedule.Status {
+	s, err := schedule.New(nil, windows)
+	if err != nil {
+		panic(err)
+	}
+	st := s.Evaluate(now)
+	return &st
+}
+
 // input plans toward newGoal; the gates have held for an hour unless a case says otherwise (see TestPlan).
 func input(c *asgobservation.Cluster) planner.Input {
 	return planner.Input{Spec: spec(), Generation: 1, Cluster: c, Now: now}
@@ -132,6 +146,61 @@ func TestPlan(t *testing.T) {
 			return input(c)
 		}, func(g Gomega, d planner.Decision) {
 			g.Expect(d.Action).To(Equal(planner.ActionTerminate))
+		}},
+		{"when no maintenance window is open, a replacement that is due waits, paused, and says when the window opens", func() planner.Input {
+			in := input(cluster(newGoal, allOld()...))
+			in.Window = window(nightly)
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Step).To(BeNil())
+			g.Expect(d.Phase).To(Equal(v1.PhasePaused))
+			g.Expect(d.Reason).To(Equal(v1.ReasonOutsideMaintenanceWindow))
+			g.Expect(d.Message).To(ContainSubstring("the next one opens at 2026-11-22T02:00:00+01:00 (Europe/Berlin); then: replacing i-b"))
+			g.Expect(d.RequeueAfter).To(Equal(rollout.DefaultTimings.Idle), "the window opens in 13h: the idle requeue comes first")
+		}},
+		{"when the window opens within the idle requeue, the policy wakes when it opens", func() planner.Input {
+			in := input(cluster(newGoal, allOld()...))
+			in.Window = window(schedule.Window{Cron: "5 12 * * *", Duration: time.Hour})
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Reason).To(Equal(v1.ReasonOutsideMaintenanceWindow))
+			g.Expect(d.RequeueAfter).To(Equal(5 * time.Minute))
+		}},
+		{"inside a maintenance window a replacement starts", func() planner.Input {
+			in := input(cluster(newGoal, allOld()...))
+			in.Window = window(schedule.Window{Cron: "0 12 * * *", Duration: time.Hour})
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionTerminate))
+		}},
+		{"outside the window, a replacement in flight is watched to its end and the next one waits", func() planner.Input {
+			b := node("i-b2", "c-b", newGoal, false)
+			in := input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), b, node("i-c", "c-c", oldGoal, false)))
+			in.Step = step(v1.StepReplaceNode, "i-b", "c-b", now.Add(-5*time.Minute))
+			in.Step.ActionTaken = true
+			since := metav1.NewTime(now.Add(-31 * time.Second))
+			in.Step.HealthySince = &since
+			in.Window = window(nightly)
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Completed).NotTo(BeNil(), "the replacement finished")
+			g.Expect(d.Completed.InstanceID).To(Equal("i-b"))
+			g.Expect(d.Step).To(BeNil(), "the next replacement does not start")
+			g.Expect(d.Reason).To(Equal(v1.ReasonOutsideMaintenanceWindow))
+		}},
+		{"outside the window, a hand-off that completed does not go on to replace the former primary", func() planner.Input {
+			in := input(cluster(newGoal, node("i-a", "c-a", oldGoal, false), node("i-b", "c-b", newGoal, true), node("i-c", "c-c", newGoal, false)))
+			in.Step = step(v1.StepHandOffPrimary, "i-a", "c-a", now.Add(-time.Minute))
+			in.Step.HandOffTo, in.Step.ActionTaken = "i-b", true
+			in.Record = &v1.RolloutRecord{Goal: newGoal}
+			in.Window = window(nightly)
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Completed).NotTo(BeNil())
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Step).To(BeNil())
+			g.Expect(d.Reason).To(Equal(v1.ReasonOutsideMaintenanceWindow))
 		}},
 		{"when only one group launches another AMI, it prepares that group alone", func() planner.Input {
 			c := cluster(newGoal, allOld()...)

@@ -98,13 +98,17 @@ func (e *Engine) Reconcile(ctx context.Context, req rollout.Request) (rollout.Ou
 		ecStatus.UsedMemoryBytes = &used
 	}
 	paused, pausedBy := policy.IsPaused()
+	window, err := rollout.MaintenanceWindow(policy.Spec, now)
+	if err != nil {
+		return req.BadTarget(v1.ReasonInvalidSpec, err.Error(), timings.Blocked), nil
+	}
 	if req.Stopping {
 		pausedBy = "Deleting"
 	}
 	in := planner.Input{
 		Spec: policy.Spec, Generation: policy.Generation, Cluster: cluster, Step: policy.Status.CurrentStep,
 		FailedTarget: policy.Status.FailedTarget, LastGood: policy.Status.LastGood, Record: policy.Status.Rollout, Gates: gates,
-		Paused: paused, PausedBy: pausedBy, Stopping: req.Stopping, Now: now, Timings: timings,
+		Paused: paused, PausedBy: pausedBy, Window: window, Stopping: req.Stopping, Now: now, Timings: timings,
 	}
 	if policy.Spec.Target.ElastiCache.TestFailover {
 		if in.TestFailoverBudget, err = e.testFailoverBudget(ctx, policy, ecStatus, now); err != nil {

@@ -67,12 +67,12 @@ func started(in Input, step *v1.StepStatus, action Action) Decision {
 	return Decision{Action: action, Step: step, Phase: v1.PhaseProgressing, Reason: v1.ReasonRollingOut, Message: step.Message, RequeueAfter: in.Timings.Transition}
 }
 
-// issue issues a step's call when nothing stands in the way: not while the policy is paused or deleted
-// (the step is dropped: it never started), not before a refusal's backoff ran out, not while the group or a
+// issue issues a step's call when nothing stands in the way: not while the policy is paused, deleted or
+// outside its maintenance windows (the step is dropped: it never started), not before a refusal's backoff ran out, not while the group or a
 // member is busy (the call would be refused).
 func issue(in Input, step *v1.StepStatus, action Action) Decision {
 	switch {
-	case in.Paused || in.Stopping:
+	case in.Paused || in.Stopping || (in.Window != nil && !in.Window.Open):
 		next := in
 		next.Step = nil
 		return Plan(next)

@@ -29,6 +29,7 @@ import (
 	eo "github.com/cache-remediator/cache-remediator/controllers/elasticacheobservation"
 	"github.com/cache-remediator/cache-remediator/controllers/health"
 	"github.com/cache-remediator/cache-remediator/controllers/rollout"
+	"github.com/cache-remediator/cache-remediator/controllers/schedule"
 )
 
 // Action is the one mutating thing the engine does for a decision.
@@ -63,9 +64,12 @@ type Input struct {
 	TestFailoverBudget int
 	Paused             bool
 	PausedBy           string
-	Stopping           bool
-	Now                time.Time
-	Timings            rollout.Timings
+	// Window is the maintenance schedule's state (nil without a schedule): no new step starts while it is
+	// closed.
+	Window   *schedule.Status
+	Stopping bool
+	Now      time.Time
+	Timings  rollout.Timings
 
 	goal v1.ImageAndType
 }
@@ -103,7 +107,17 @@ func Plan(in Input) Decision {
 	if in.Paused || in.Stopping {
 		return Decision{Phase: v1.PhasePaused, Reason: in.PausedBy, Message: "paused: no new step starts", RequeueAfter: in.Timings.Idle}
 	}
-	return planNext(in)
+	return holdOutsideWindow(in, planNext(in))
+}
+
+// holdOutsideWindow keeps a new step from starting while the maintenance schedule has no window open. A
+// step in flight is never held: it finishes, so no node is left out of service at a window's end.
+func holdOutsideWindow(in Input, d Decision) Decision {
+	if d.Step == nil || in.Window == nil || in.Window.Open {
+		return d
+	}
+	phase, reason, message, requeue := rollout.Held(in.Window, in.Now, d.Step.Message, in.Timings.Idle)
+	return Decision{Phase: phase, Reason: reason, Message: message, RequeueAfter: requeue}
 }
 
 // configReasons are the gates that need the user (the spec or the group's settings), with the reason each

@@ -27,6 +27,7 @@ import (
 	eo "github.com/cache-remediator/cache-remediator/controllers/elasticacheobservation"
 	planner "github.com/cache-remediator/cache-remediator/controllers/elasticacheplanner"
 	"github.com/cache-remediator/cache-remediator/controllers/rollout"
+	"github.com/cache-remediator/cache-remediator/controllers/schedule"
 )
 
 const (
@@ -68,6 +69,16 @@ func spec() v1.RemediationPolicySpec {
 		Desired: v1.DesiredSpec{InstanceType: xlarge},
 		Health:  v1.HealthSpec{StableFor: &metav1.Duration{Duration: time.Minute}, NodeTimeout: &metav1.Duration{Duration: 30 * time.Minute}},
 	}
+}
+
+// closedWindow is a schedule with one window, 02:00-04:00 UTC: closed at now.
+func closedWindow() *schedule.Status {
+	s, err := schedule.New(nil, []schedule.Window{{Cron: "0 2 * * *", Duration: 2 * time.Hour}})
+	if err != nil {
+		panic(err)
+	}
+	st := s.Evaluate(now)
+	return &st
 }
 
 func input(c *eo.Cluster) planner.Input {
@@ -310,6 +321,39 @@ func TestPlan(t *testing.T) {
 		}, func(g Gomega, d planner.Decision) {
 			g.Expect(d.Action).To(Equal(planner.ActionNone))
 			g.Expect(d.Phase).To(Equal(v1.PhaseSucceeded))
+		}},
+		{"outside its maintenance windows the change waits, paused, and says when a window opens", func() planner.Input {
+			in := input(group())
+			in.Window = closedWindow()
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Step).To(BeNil())
+			g.Expect(d.Phase).To(Equal(v1.PhasePaused))
+			g.Expect(d.Reason).To(Equal(v1.ReasonOutsideMaintenanceWindow))
+			g.Expect(d.Message).To(ContainSubstring("then: changing the node type of sessions"))
+		}},
+		{"a change recorded but not issued when the window closed is dropped, not issued", func() planner.Input {
+			in := input(group())
+			in.Step = inFlight(v1.StepModifyReplicationGroup, time.Second)
+			in.Step.ActionTaken = false
+			in.Window = closedWindow()
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Step).To(BeNil())
+			g.Expect(d.Reason).To(Equal(v1.ReasonOutsideMaintenanceWindow))
+		}},
+		{"a change ElastiCache is making when the window closes is watched to its end", func() planner.Input {
+			c := group()
+			c.Group.Status = "modifying"
+			in := input(c)
+			in.Step = inFlight(v1.StepModifyReplicationGroup, time.Minute)
+			in.Window = closedWindow()
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Step).NotTo(BeNil())
+			g.Expect(d.Phase).To(Equal(v1.PhaseProgressing))
 		}},
 		{"a paused policy starts nothing", func() planner.Input {
 			in := input(group())

@@ -147,7 +147,7 @@ var _ = Describe("Following policies with kubectl", func() {
 		}}
 		Expect(env.Client.Create(ctx, ec)).To(Succeed())
 		expectRow(ec, v1.PhaseBlocked, Keys{
-			"header": Equal("NAME TARGET IMAGE TYPE UPDATED PHASE NODE STEP BLOCKED-BY AGE"),
+			"header": Equal("NAME TARGET IMAGE TYPE UPDATED PHASE NODE STEP BLOCKED-BY NEXT WINDOW AGE"),
 			"TARGET": Equal("elasticache/sessions"), "IMAGE": BeEmpty(), "TYPE": Equal("cache.r6g.xlarge"), "UPDATED": BeEmpty(),
 			"BLOCKED-BY": Equal(v1.ReasonReplicationGroupNotFound)})
 

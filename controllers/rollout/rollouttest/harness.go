@@ -82,7 +82,9 @@ func (h *Harness) Policies(others ...client.Object) client.Client {
 func (h *Harness) Reconcile() rollout.Outcome {
 	h.T.Helper()
 	req := rollout.Request{Policy: h.Policy.DeepCopy(), Now: h.Clock.Now(), Checkpoint: func(_ context.Context, p rollout.Progress) error {
-		h.Checkpoints = append(h.Checkpoints, p)
+		recorded := p
+		recorded.Step = p.Step.DeepCopy() // the engine goes on changing its step after the checkpoint
+		h.Checkpoints = append(h.Checkpoints, recorded)
 		h.MutationsAtCheckpoint = append(h.MutationsAtCheckpoint, len(h.Mutations()))
 		p.Carry(&h.Policy.Status)
 		return nil

@@ -95,7 +95,7 @@ func TestNoStepStartsOutsideTheWindowAcrossDaylightSavingChanges(t *testing.T) {
 	f.Policy.Spec.Desired = v1.DesiredSpec{ImageID: amiOld, InstanceType: typeOld}
 	f.Step(utc("2026-10-24T12:00:00Z").Sub(f.Clock.Now()))
 	allowed = []interval{{utc("2026-10-25T00:30:00Z"), utc("2026-10-25T00:31:00Z")}} // 02:30 CEST
-	for day := 26; day <= 31; day++ {                                               // 02:30 CET is 01:30 UTC
+	for day := 26; day <= 31; day++ {                                                // 02:30 CET is 01:30 UTC
 		from := utc(fmt.Sprintf("2026-10-%02dT01:30:00Z", day))
 		allowed = append(allowed, interval{from, from.Add(time.Minute)})
 	}

@@ -111,7 +111,10 @@ func writeBatchResults(name string, processed, unprocessed []batchResult) []byte
 	return w.b.Bytes()
 }
 
-func (s *Sim) batchApplyUpdateAction(form url.Values, now time.Time) ([]byte, *apiError) {
+// batchUpdateActions answers a Batch call: a named group that does not exist is unprocessed, act decides
+// for each other group (given its update action, nil if the update does not apply to it) with a result
+// that is processed unless it carries an error type, and cache cluster ids are answered as members.
+func (s *Sim) batchUpdateActions(form url.Values, act func(su *ServiceUpdate, rg *ReplicationGroup, a *UpdateAction) batchResult) ([]byte, *apiError) {
 	su, rgs, ccs, err := s.batchTargets(form)
 	if err != nil {
 		return nil, err
@@ -119,21 +122,41 @@ func (s *Sim) batchApplyUpdateAction(form url.Values, now time.Time) ([]byte, *a
 	var processed, unprocessed []batchResult
 	for _, id := range rgs {
 		rg := s.replication[strings.ToLower(id)]
-		var a *UpdateAction
-		if rg != nil {
-			a = s.updateAction(rg.ID, su.Name)
-		}
-		switch {
-		case rg == nil:
+		if rg == nil {
 			unprocessed = append(unprocessed, batchResult{id: id, errType: errTypeNotFound, errMsg: "Replication group " + id + " not found."})
+			continue
+		}
+		r := act(su, rg, s.updateAction(rg.ID, su.Name))
+		r.id = rg.ID
+		if r.errType != "" {
+			unprocessed = append(unprocessed, r)
+		} else {
+			processed = append(processed, r)
+		}
+	}
+	unprocessed = append(unprocessed, s.memberClusterResults(ccs)...)
+	return writeBatchResults(su.Name, processed, unprocessed), nil
+}
+
+func notApplicable(su *ServiceUpdate, rg *ReplicationGroup) batchResult {
+	return batchResult{errType: errTypeNotApplicable, errMsg: "The service update " + su.Name + " does not apply to replication group " + rg.ID + "."}
+}
+
+func invalidActionState(rg *ReplicationGroup, a *UpdateAction) batchResult {
+	return batchResult{errType: errTypeInvalidState, errMsg: "The update action for replication group " + rg.ID + " is " + a.Status + "."}
+}
+
+func (s *Sim) batchApplyUpdateAction(form url.Values, now time.Time) ([]byte, *apiError) {
+	return s.batchUpdateActions(form, func(su *ServiceUpdate, rg *ReplicationGroup, a *UpdateAction) batchResult {
+		switch {
 		case a == nil || a.Status == "not-applicable":
-			unprocessed = append(unprocessed, batchResult{id: rg.ID, errType: errTypeNotApplicable, errMsg: "The service update " + su.Name + " does not apply to replication group " + rg.ID + "."})
+			return notApplicable(su, rg)
 		case su.Status != "available":
-			unprocessed = append(unprocessed, batchResult{id: rg.ID, errType: errTypeUnavailable, errMsg: "The service update " + su.Name + " is " + su.Status + "."})
+			return batchResult{errType: errTypeUnavailable, errMsg: "The service update " + su.Name + " is " + su.Status + "."}
 		case a.Status == "waiting-to-start" || a.Status == "in-progress":
-			processed = append(processed, batchResult{id: rg.ID, status: a.Status})
+			return batchResult{status: a.Status}
 		case a.Status == "complete" || a.Status == "stopping": // [unknown] refused rather than answered as is
-			unprocessed = append(unprocessed, batchResult{id: rg.ID, errType: errTypeInvalidState, errMsg: "The update action for replication group " + rg.ID + " is " + a.Status + "."})
+			return invalidActionState(rg, a)
 		default: // not-applied, stopped, scheduling, scheduled
 			a.Status, a.StatusModifiedDate, a.startAt = "waiting-to-start", now, now.Add(s.delays.ServiceUpdateStart)
 			for _, n := range a.Nodes {
@@ -142,37 +165,23 @@ func (s *Sim) batchApplyUpdateAction(form url.Values, now time.Time) ([]byte, *a
 					n.StartDate, n.EndDate = time.Time{}, time.Time{}
 				}
 			}
-			processed = append(processed, batchResult{id: rg.ID, status: a.Status})
+			return batchResult{status: a.Status}
 		}
-	}
-	unprocessed = append(unprocessed, s.memberClusterResults(ccs)...)
-	return writeBatchResults(su.Name, processed, unprocessed), nil
+	})
 }
 
 func (s *Sim) batchStopUpdateAction(form url.Values, now time.Time) ([]byte, *apiError) {
-	su, rgs, ccs, err := s.batchTargets(form)
-	if err != nil {
-		return nil, err
-	}
-	var processed, unprocessed []batchResult
-	for _, id := range rgs {
-		rg := s.replication[strings.ToLower(id)]
-		var a *UpdateAction
-		if rg != nil {
-			a = s.updateAction(rg.ID, su.Name)
-		}
+	return s.batchUpdateActions(form, func(su *ServiceUpdate, rg *ReplicationGroup, a *UpdateAction) batchResult {
 		switch {
-		case rg == nil:
-			unprocessed = append(unprocessed, batchResult{id: id, errType: errTypeNotFound, errMsg: "Replication group " + id + " not found."})
 		case a == nil:
-			unprocessed = append(unprocessed, batchResult{id: rg.ID, errType: errTypeNotApplicable, errMsg: "The service update " + su.Name + " does not apply to replication group " + rg.ID + "."})
+			return notApplicable(su, rg)
 		case a.Status == "stopping":
-			processed = append(processed, batchResult{id: rg.ID, status: a.Status})
+			return batchResult{status: a.Status}
 		case a.Status != "waiting-to-start" && a.Status != "in-progress":
-			unprocessed = append(unprocessed, batchResult{id: rg.ID, errType: errTypeInvalidState, errMsg: "The update action for replication group " + rg.ID + " is " + a.Status + "."})
+			return invalidActionState(rg, a)
 		case su.Type == "engine-update" && a.Status == "in-progress":
 			// An engine update that changes the engine version cannot be stopped once started.
-			unprocessed = append(unprocessed, batchResult{id: rg.ID, errType: errTypeNotStoppable, errMsg: "The engine update " + su.Name + " cannot be stopped once started."})
+			return batchResult{errType: errTypeNotStoppable, errMsg: "The engine update " + su.Name + " cannot be stopped once started."}
 		default:
 			a.Status, a.StatusModifiedDate, a.stopping = "stopping", now, true
 			for _, n := range a.Nodes {
@@ -180,11 +189,9 @@ func (s *Sim) batchStopUpdateAction(form url.Values, now time.Time) ([]byte, *ap
 					n.Status, n.StatusModifiedDate = "stopping", now
 				}
 			}
-			processed = append(processed, batchResult{id: rg.ID, status: a.Status})
+			return batchResult{status: a.Status}
 		}
-	}
-	unprocessed = append(unprocessed, s.memberClusterResults(ccs)...)
-	return writeBatchResults(su.Name, processed, unprocessed), nil
+	})
 }
 
 // updateTimers offers the group's update actions' next steps: a waiting action starts once the group is

@@ -144,7 +144,7 @@ func rpcv2Route(path string) (svc, op string, ok bool) {
 	return parts[len(parts)-3], parts[len(parts)-1], true
 }
 
-// serveCloudWatch answers one CloudWatch call; it mirrors ServeHTTP (hooks, call log, faults, latency).
+// serveCloudWatch answers one CloudWatch call; it shares ServeHTTP's steps (hooks, call log, faults, latency).
 func (s *Sim) serveCloudWatch(rw http.ResponseWriter, r *http.Request) {
 	svc, op, routed := rpcv2Route(r.URL.Path)
 	body, readErr := readCloudWatchBody(r)
@@ -165,12 +165,7 @@ func (s *Sim) serveCloudWatch(rw http.ResponseWriter, r *http.Request) {
 		reject = errorf(http.StatusBadRequest, "SerializationException", "the body must be application/cbor")
 	}
 
-	s.mu.Lock()
-	before := s.BeforeCall
-	s.mu.Unlock()
-	if before != nil {
-		before(Call{Time: s.clock.Now(), Service: CloudWatchService, Action: op, Params: params})
-	}
+	s.beforeCall(Call{Time: s.clock.Now(), Service: CloudWatchService, Action: op, Params: params})
 	// Real redis-server processes are asked for their INFO without holding the simulator's lock.
 	var redis []redisSample
 	if reject == nil && op == "GetMetricData" {
@@ -189,35 +184,18 @@ func (s *Sim) serveCloudWatch(rw http.ResponseWriter, r *http.Request) {
 	apiErr := reject
 	var delay time.Duration
 	if apiErr == nil {
-		var fault *apiError
-		var afterApply bool
-		fault, afterApply, delay = s.faults.take(CloudWatchService, op)
-		if fault == nil || afterApply {
-			out, apiErr = s.callCloudWatchLocked(op, body, now)
-			call.Applied = apiErr == nil
+		apiErr, delay = s.applyLocked(&call, func() (err *apiError) {
+			out, err = s.callCloudWatchLocked(op, body, now)
+			return err
+		})
+	}
+	s.finishCallLocked(call, apiErr, delay, func() {
+		if apiErr != nil {
+			writeCloudWatchError(rw, reqID, apiErr)
+		} else {
+			writeCloudWatch(rw, reqID, out)
 		}
-		if fault != nil {
-			apiErr = fault
-		}
-	}
-	if apiErr != nil {
-		call.Error = apiErr.code
-	}
-	s.calls = append(s.calls, call)
-	onCall := s.OnCall
-	s.mu.Unlock()
-
-	if delay > 0 {
-		time.Sleep(delay)
-	}
-	if apiErr != nil {
-		writeCloudWatchError(rw, reqID, apiErr)
-	} else {
-		writeCloudWatch(rw, reqID, out)
-	}
-	if onCall != nil {
-		onCall(call)
-	}
+	})
 }
 
 // callCloudWatchLocked runs an operation's handler; a bug in it answers InternalServiceError instead of

@@ -223,29 +223,64 @@ func (s *Sim) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	s.mu.Lock()
-	before := s.BeforeCall
-	s.mu.Unlock()
-	if before != nil {
-		before(Call{Time: s.clock.Now(), Service: svc.String(), Action: action, Params: form})
-	}
+	s.beforeCall(Call{Time: s.clock.Now(), Service: svc.String(), Action: action, Params: form})
 
 	s.mu.Lock()
 	now := s.clock.Now()
 	s.advanceLocked(now)
 	reqID := s.requestID()
 	call := Call{Time: now, Service: svc.String(), Action: action, Params: form, Attempt: sdkAttempt(r.Header)}
-	fault, afterApply, delay := s.faults.take(svc.String(), action)
 	var body []byte
+	apiErr, delay := s.applyLocked(&call, func() (err *apiError) {
+		body, err = s.dispatchLocked(svc, action, form, now)
+		return err
+	})
+	s.sampleMetricsLocked(now)
+	s.finishCallLocked(call, apiErr, delay, func() {
+		switch {
+		case apiErr != nil:
+			writeError(rw, svc, reqID, apiErr)
+		case svc == serviceEC2:
+			writeEC2(rw, action, reqID, body)
+		default:
+			writeQuery(rw, svc.namespace(), action, reqID, body)
+		}
+	})
+}
+
+// The steps of a call that ServeHTTP and serveCloudWatch share, so that hooks, faults, latency and the
+// call log behave the same whatever protocol the call came in.
+
+// beforeCall tells BeforeCall, if set, of a call about to be processed: read under the lock, called
+// without it.
+func (s *Sim) beforeCall(call Call) {
+	s.mu.Lock()
+	before := s.BeforeCall
+	s.mu.Unlock()
+	if before != nil {
+		before(call)
+	}
+}
+
+// applyLocked runs apply unless an injected fault refuses the call first; a fault marked AfterApply is
+// answered after apply has had its effect. It answers the call's error and how long the answer is held
+// back, and marks the call Applied when apply succeeded.
+func (s *Sim) applyLocked(call *Call, apply func() *apiError) (*apiError, time.Duration) {
+	fault, afterApply, delay := s.faults.take(call.Service, call.Action)
 	var apiErr *apiError
 	if fault == nil || afterApply {
-		body, apiErr = s.dispatchLocked(svc, action, form, now)
+		apiErr = apply()
 		call.Applied = apiErr == nil
 	}
 	if fault != nil {
 		apiErr = fault
 	}
-	s.sampleMetricsLocked(now)
+	return apiErr, delay
+}
+
+// finishCallLocked logs the call with its error and releases the lock; then, without it, it waits out the
+// delay, writes the answer and tells OnCall, if set.
+func (s *Sim) finishCallLocked(call Call, apiErr *apiError, delay time.Duration, write func()) {
 	if apiErr != nil {
 		call.Error = apiErr.code
 	}
@@ -256,14 +291,7 @@ func (s *Sim) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if delay > 0 {
 		time.Sleep(delay)
 	}
-	switch {
-	case apiErr != nil:
-		writeError(rw, svc, reqID, apiErr)
-	case svc == serviceEC2:
-		writeEC2(rw, action, reqID, body)
-	default:
-		writeQuery(rw, svc.namespace(), action, reqID, body)
-	}
+	write()
 	if onCall != nil {
 		onCall(call)
 	}

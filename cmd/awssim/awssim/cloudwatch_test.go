@@ -41,9 +41,7 @@ import (
 
 // cwClient is a CloudWatch client on the fixture's simulator that makes one attempt per call.
 func (f *fixture) cw() *cloudwatch.Client {
-	cfg := f.srv.SDKConfig()
-	cfg.RetryMaxAttempts = 1
-	return cloudwatch.NewFromConfig(cfg)
+	return cloudwatch.NewFromConfig(oneAttempt(f.srv))
 }
 
 func metricQuery(id, namespace, name string, dims map[string]string, stat string, period int32) cwtypes.MetricDataQuery {
@@ -733,14 +731,8 @@ cloudWatch:
 `)).To(Succeed())
 	sc, err := awssim.LoadScenario(path)
 	g.Expect(err).NotTo(HaveOccurred())
-	clock := awssim.NewManualClock()
-	sim, _, err := sc.Build(clock, t.TempDir())
-	g.Expect(err).NotTo(HaveOccurred())
-	srv := awssim.Serve(sim)
-	t.Cleanup(srv.Close)
-	cfg := srv.SDKConfig()
-	cfg.RetryMaxAttempts = 1
-	cw := cloudwatch.NewFromConfig(cfg)
+	srv, clock := serveScenario(t, sc)
+	cw := cloudwatch.NewFromConfig(oneAttempt(srv))
 
 	out, err := cw.DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{})
 	g.Expect(err).NotTo(HaveOccurred())
@@ -785,17 +777,11 @@ func TestRedisMetricsAreSampledFromTheServersInfoWhenAsked(t *testing.T) {
 			{Name: "sessions-b", Zone: "us-east-1b", Size: 1, LaunchTemplate: "redis"},
 		}}},
 	}
-	clock := awssim.NewManualClock()
-	sim, _, err := sc.Build(clock, t.TempDir())
-	g.Expect(err).NotTo(HaveOccurred())
-	srv := awssim.Serve(sim)
-	defer srv.Close()
+	srv, clock := serveScenario(t, sc)
 	primary, replica := srv.GroupInstances("sessions-a")[0], srv.GroupInstances("sessions-b")[0]
 	g.Eventually(func() map[string]string { return replication(redisAt(t, replica.PrivateIP)) }).WithTimeout(10 * time.Second).Should(
 		HaveKeyWithValue("master_link_status", "up"))
-	cfg := srv.SDKConfig()
-	cfg.RetryMaxAttempts = 1
-	cw := cloudwatch.NewFromConfig(cfg)
+	cw := cloudwatch.NewFromConfig(oneAttempt(srv))
 	get := func(metric, stat string, dims map[string]string, from, to time.Time) []float64 {
 		return series(g, cw, metricQuery("r", awssim.NamespaceRedis, metric, dims, stat, 60), from, to).Values
 	}

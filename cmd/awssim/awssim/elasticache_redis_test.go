@@ -35,20 +35,13 @@ const cacheTiny = "cache.t4g.micro"
 // newECRedisFixture builds a scenario whose replication group members run real redis-servers, on a manual
 // clock.
 func newECRedisFixture(t *testing.T, groups ...awssim.ScenarioReplicationGroup) *ecFixture {
-	g := NewWithT(t)
 	sc := &awssim.Scenario{Redis: true, ReplicationGroups: groups, NodeTypes: []awssim.ScenarioNodeType{
 		{Name: cacheOld, MemoryMiB: 13000, ScaleUp: []string{cacheNew}, ScaleDown: []string{cacheTiny}},
 		{Name: cacheNew, MemoryMiB: 26000, ScaleDown: []string{cacheOld}},
 		{Name: cacheTiny, MemoryMiB: 8, ScaleUp: []string{cacheOld}},
 	}, ServiceUpdates: []awssim.ScenarioServiceUpdate{{Name: update, ReplicationGroup: groups[0].ID}}}
-	clock := awssim.NewManualClock()
-	sim, _, err := sc.Build(clock, t.TempDir())
-	g.Expect(err).NotTo(HaveOccurred())
-	srv := awssim.Serve(sim)
-	t.Cleanup(srv.Close)
-	cfg := srv.SDKConfig()
-	cfg.RetryMaxAttempts = 1
-	return &ecFixture{srv: srv, clock: clock, ec: elasticache.NewFromConfig(cfg)}
+	srv, clock := serveScenario(t, sc)
+	return &ecFixture{srv: srv, clock: clock, ec: elasticache.NewFromConfig(oneAttempt(srv))}
 }
 
 var sessionsGroup = awssim.ScenarioReplicationGroup{ID: "sessions", NodeType: cacheOld, Zones: []string{"us-east-1a", "us-east-1b", "us-east-1c"},

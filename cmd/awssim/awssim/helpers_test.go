@@ -82,11 +82,8 @@ func newFixture(t *testing.T) *fixture {
 		MultiAZ: true, AutomaticFailover: true, UsedMemoryMiB: 4000, Tags: map[string]string{"cache-remediator.io/policy": "default.sessions"}})).To(Succeed())
 	g.Expect(sim.AddServiceUpdate(awssim.ServiceUpdateSpec{Name: "elc-20260101-001", ReplicationGroups: []string{"sessions"}, Severity: "critical"})).To(Succeed())
 
-	srv := awssim.Serve(sim)
-	t.Cleanup(srv.Close)
-	cfg := srv.SDKConfig()
-	// One attempt: these tests look at what a single call answers; retries have their own test.
-	cfg.RetryMaxAttempts = 1
+	srv := serve(t, sim)
+	cfg := oneAttempt(srv)
 	return &fixture{srv: srv, clock: clock, ltID: ltID, asg: autoscaling.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg), ec: elasticache.NewFromConfig(cfg)}
 }
 
@@ -94,6 +91,30 @@ func newFixture(t *testing.T) *fixture {
 func (f *fixture) step(d time.Duration) {
 	f.clock.Step(d)
 	f.srv.Advance()
+}
+
+// serve serves sim over HTTP until the test ends.
+func serve(t *testing.T, sim *awssim.Sim) *awssim.Server {
+	srv := awssim.Serve(sim)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// serveScenario builds sc on a manual clock and serves it over HTTP until the test ends.
+func serveScenario(t *testing.T, sc *awssim.Scenario) (*awssim.Server, *awssim.ManualClock) {
+	t.Helper()
+	clock := awssim.NewManualClock()
+	sim, _, err := sc.Build(clock, t.TempDir())
+	NewWithT(t).Expect(err).NotTo(HaveOccurred())
+	return serve(t, sim), clock
+}
+
+// oneAttempt is an SDK configuration for srv whose clients make one attempt per call: these tests look at
+// what a single call answers; retries have their own tests.
+func oneAttempt(srv *awssim.Server) aws.Config {
+	cfg := srv.SDKConfig()
+	cfg.RetryMaxAttempts = 1
+	return cfg
 }
 
 func str(s string) *string { return aws.String(s) }
@@ -126,11 +147,8 @@ func newECFixture(t *testing.T, opts awssim.Options, setup func(g Gomega, sim *a
 	sim.AddNodeType(awssim.NodeType{Name: cacheNew, MemoryMiB: 26000, ScaleDown: []string{cacheOld, cacheSmall}})
 	sim.AddNodeType(awssim.NodeType{Name: cacheSmall, MemoryMiB: 6000, ScaleUp: []string{cacheOld, cacheNew}})
 	setup(g, sim)
-	srv := awssim.Serve(sim)
-	t.Cleanup(srv.Close)
-	cfg := srv.SDKConfig()
-	cfg.RetryMaxAttempts = 1
-	return &ecFixture{srv: srv, clock: clock, ec: elasticache.NewFromConfig(cfg)}
+	srv := serve(t, sim)
+	return &ecFixture{srv: srv, clock: clock, ec: elasticache.NewFromConfig(oneAttempt(srv))}
 }
 
 func (f *ecFixture) step(d time.Duration) {

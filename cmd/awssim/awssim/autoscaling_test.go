@@ -88,14 +88,12 @@ func TestSetDesiredCapacityLaunchesAndRejectsOutOfBounds(t *testing.T) {
 func TestTerminateInstanceInAutoScalingGroupReturnsTheActivity(t *testing.T) {
 	g := NewWithT(t)
 	f := newFixture(t)
-	id := f.srv.GroupInstances("cache-a")[0].ID
-	out, err := f.asg.TerminateInstanceInAutoScalingGroup(ctx, &autoscaling.TerminateInstanceInAutoScalingGroupInput{InstanceId: str(id), ShouldDecrementDesiredCapacity: aws.Bool(false)})
-	g.Expect(err).NotTo(HaveOccurred())
+	id, out := f.replaceFirstInstance(g, "cache-a")
 	g.Expect(aws.ToString(out.Activity.AutoScalingGroupName)).To(Equal("cache-a"))
 	g.Expect(aws.ToString(out.Activity.Description)).To(ContainSubstring(id))
 	g.Expect(out.Activity.StatusCode).To(Equal(astypes.ScalingActivityStatusCodeInProgress))
 
-	_, err = f.asg.TerminateInstanceInAutoScalingGroup(ctx, &autoscaling.TerminateInstanceInAutoScalingGroupInput{InstanceId: str("i-0000000000000dead"), ShouldDecrementDesiredCapacity: aws.Bool(false)})
+	_, err := f.asg.TerminateInstanceInAutoScalingGroup(ctx, &autoscaling.TerminateInstanceInAutoScalingGroupInput{InstanceId: str("i-0000000000000dead"), ShouldDecrementDesiredCapacity: aws.Bool(false)})
 	expectCode(g, err, "ValidationError")
 }
 
@@ -114,9 +112,7 @@ func TestSetInstanceProtectionMarksInstances(t *testing.T) {
 func TestDescribeScalingActivitiesListsNewestFirst(t *testing.T) {
 	g := NewWithT(t)
 	f := newFixture(t)
-	id := f.srv.GroupInstances("cache-a")[0].ID
-	_, err := f.asg.TerminateInstanceInAutoScalingGroup(ctx, &autoscaling.TerminateInstanceInAutoScalingGroupInput{InstanceId: str(id), ShouldDecrementDesiredCapacity: aws.Bool(false)})
-	g.Expect(err).NotTo(HaveOccurred())
+	id, _ := f.replaceFirstInstance(g, "cache-a")
 	out, err := f.asg.DescribeScalingActivities(ctx, &autoscaling.DescribeScalingActivitiesInput{AutoScalingGroupName: str("cache-a")})
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(len(out.Activities)).To(BeNumerically(">=", 3))

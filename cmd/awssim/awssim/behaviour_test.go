@@ -41,9 +41,7 @@ func TestATerminateWithoutDecrementLaunchesAReplacementFromTheCurrentTemplateVer
 		LaunchTemplate: &astypes.LaunchTemplateSpecification{LaunchTemplateId: str(f.ltID), Version: str("2")}})
 	g.Expect(err).NotTo(HaveOccurred())
 
-	old := f.srv.GroupInstances("cache-a")[0]
-	_, err = f.asg.TerminateInstanceInAutoScalingGroup(ctx, &autoscaling.TerminateInstanceInAutoScalingGroupInput{InstanceId: str(old.ID), ShouldDecrementDesiredCapacity: aws.Bool(false)})
-	g.Expect(err).NotTo(HaveOccurred())
+	f.replaceFirstInstance(g, "cache-a")
 	insts := f.srv.GroupInstances("cache-a")
 	g.Expect(insts).To(HaveLen(2))
 	g.Expect(insts[0].LifecycleState).To(Equal(awssim.StateTerminating))
@@ -162,9 +160,7 @@ func TestTheCallLogRecordsEveryCallWithItsParameters(t *testing.T) {
 	g := NewWithT(t)
 	f := newFixture(t)
 	f.srv.ResetCalls()
-	id := f.srv.GroupInstances("cache-b")[0].ID
-	_, err := f.asg.TerminateInstanceInAutoScalingGroup(ctx, &autoscaling.TerminateInstanceInAutoScalingGroupInput{InstanceId: str(id), ShouldDecrementDesiredCapacity: aws.Bool(false)})
-	g.Expect(err).NotTo(HaveOccurred())
+	id, _ := f.replaceFirstInstance(g, "cache-b")
 	calls := f.srv.Calls()
 	g.Expect(calls).To(HaveLen(1))
 	g.Expect(calls[0].Service).To(Equal("autoscaling"))

@@ -93,6 +93,15 @@ func (f *fixture) step(d time.Duration) {
 	f.srv.Advance()
 }
 
+// replaceFirstInstance terminates the group's first instance without lowering its desired capacity, so
+// that Auto Scaling launches a replacement; it answers the instance's id and the call's answer.
+func (f *fixture) replaceFirstInstance(g Gomega, group string) (string, *autoscaling.TerminateInstanceInAutoScalingGroupOutput) {
+	id := f.srv.GroupInstances(group)[0].ID
+	out, err := f.asg.TerminateInstanceInAutoScalingGroup(ctx, &autoscaling.TerminateInstanceInAutoScalingGroupInput{InstanceId: str(id), ShouldDecrementDesiredCapacity: aws.Bool(false)})
+	g.ExpectWithOffset(1, err).NotTo(HaveOccurred())
+	return id, out
+}
+
 // serve serves sim over HTTP until the test ends.
 func serve(t *testing.T, sim *awssim.Sim) *awssim.Server {
 	srv := awssim.Serve(sim)

@@ -41,17 +41,8 @@ func pageSize(form url.Values, field string) int {
 }
 
 func (s *Sim) describeAutoScalingGroups(form url.Values, _ time.Time) ([]byte, *apiError) {
-	names := members(form, "AutoScalingGroupNames.member")
-	if len(names) == 0 {
-		names = sortedKeys(s.groups)
-	}
-	var groups []*Group
-	for _, n := range names {
-		// Unknown names are left out of the answer, not an error.
-		if g := s.groups[n]; g != nil {
-			groups = append(groups, g)
-		}
-	}
+	// Unknown names are left out of the answer, not an error.
+	groups, _ := named(s.groups, members(form, "AutoScalingGroupNames.member"), nil)
 	start, end, next, err := page("DescribeAutoScalingGroups", form.Get("NextToken"), pageSize(form, "MaxRecords"), 50, 100, len(groups))
 	if err != nil {
 		return nil, err
@@ -299,16 +290,7 @@ func (s *Sim) createLaunchConfiguration(form url.Values, now time.Time) ([]byte,
 }
 
 func (s *Sim) describeLaunchConfigurations(form url.Values, _ time.Time) ([]byte, *apiError) {
-	names := members(form, "LaunchConfigurationNames.member")
-	if len(names) == 0 {
-		names = sortedKeys(s.launchConfigs)
-	}
-	var lcs []*LaunchConfiguration
-	for _, n := range names {
-		if lc := s.launchConfigs[n]; lc != nil {
-			lcs = append(lcs, lc)
-		}
-	}
+	lcs, _ := named(s.launchConfigs, members(form, "LaunchConfigurationNames.member"), nil)
 	start, end, next, err := page("DescribeLaunchConfigurations", form.Get("NextToken"), pageSize(form, "MaxRecords"), 50, 100, len(lcs))
 	if err != nil {
 		return nil, err

@@ -99,17 +99,15 @@ func (s *Sim) matchInstance(inst *Instance, filters map[string][]string) bool {
 
 // selectInstances returns the instances named in InstanceId.N (all must exist) or all, filtered.
 func (s *Sim) selectInstances(form url.Values) ([]*Instance, *apiError) {
-	ids := members(form, "InstanceId")
-	if len(ids) == 0 {
-		ids = sortedKeys(s.instances)
+	insts, err := named(s.instances, members(form, "InstanceId"), func(id string) *apiError {
+		return ec2Error("InvalidInstanceID.NotFound", "The instance ID '%s' does not exist", id)
+	})
+	if err != nil {
+		return nil, err
 	}
 	filters := ec2Filters(form)
 	var out []*Instance
-	for _, id := range ids {
-		inst := s.instances[id]
-		if inst == nil {
-			return nil, ec2Error("InvalidInstanceID.NotFound", "The instance ID '%s' does not exist", id)
-		}
+	for _, inst := range insts {
 		if s.matchInstance(inst, filters) {
 			out = append(out, inst)
 		}
@@ -215,16 +213,11 @@ func (s *Sim) describeImages(form url.Values, _ time.Time) ([]byte, *apiError) {
 			return nil, ec2Error("InvalidAMIID.Malformed", "Invalid id: \"%s\" (expecting \"ami-...\")", id)
 		}
 	}
-	if len(ids) == 0 {
-		ids = sortedKeys(s.images)
-	}
-	var imgs []*Image
-	for _, id := range ids {
-		img := s.images[id]
-		if img == nil {
-			return nil, ec2Error("InvalidAMIID.NotFound", "The image id '[%s]' does not exist", id)
-		}
-		imgs = append(imgs, img)
+	imgs, err := named(s.images, ids, func(id string) *apiError {
+		return ec2Error("InvalidAMIID.NotFound", "The image id '[%s]' does not exist", id)
+	})
+	if err != nil {
+		return nil, err
 	}
 	start, end, next, err := page("DescribeImages", form.Get("NextToken"), pageSize(form, "MaxResults"), 1000, 1000, len(imgs))
 	if err != nil {
@@ -245,17 +238,11 @@ func (s *Sim) describeImages(form url.Values, _ time.Time) ([]byte, *apiError) {
 }
 
 func (s *Sim) describeInstanceTypes(form url.Values, _ time.Time) ([]byte, *apiError) {
-	names := members(form, "InstanceType")
-	if len(names) == 0 {
-		names = sortedKeys(s.instanceTypes)
-	}
-	var types []*InstanceType
-	for _, n := range names {
-		it := s.instanceTypes[n]
-		if it == nil {
-			return nil, ec2Error("InvalidInstanceType", "The following supplied instance types do not exist: [%s]", n)
-		}
-		types = append(types, it)
+	types, err := named(s.instanceTypes, members(form, "InstanceType"), func(n string) *apiError {
+		return ec2Error("InvalidInstanceType", "The following supplied instance types do not exist: [%s]", n)
+	})
+	if err != nil {
+		return nil, err
 	}
 	start, end, next, err := page("DescribeInstanceTypes", form.Get("NextToken"), pageSize(form, "MaxResults"), 100, 100, len(types))
 	if err != nil {

@@ -385,6 +385,26 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
+// named answers m's values under names, in their order, or all of m's values in key order when no name
+// is given. An unknown name is refused with unknown's error, as EC2's Describe calls do, or left out of the
+// answer when unknown is nil, as Auto Scaling's do.
+func named[V any](m map[string]*V, names []string, unknown func(name string) *apiError) ([]*V, *apiError) {
+	if len(names) == 0 {
+		names = sortedKeys(m)
+	}
+	var out []*V
+	for _, n := range names {
+		v := m[n]
+		switch {
+		case v != nil:
+			out = append(out, v)
+		case unknown != nil:
+			return nil, unknown(n)
+		}
+	}
+	return out, nil
+}
+
 // members collects prefix.member.N (awsquery) or prefix.N (ec2query) values in order.
 func members(form url.Values, prefix string) []string {
 	var out []string

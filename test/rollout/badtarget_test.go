@@ -36,8 +36,7 @@ var _ = Describe("A policy whose target cannot be remediated", func() {
 			c := newCluster(fmt.Sprintf("bad%d", nsSeq+1), clusterOptions{tagged: tagged})
 			policy := c.policyFor(goalNew, v1.HealthSpec{})
 			mutate(c, policy)
-			Expect(env.Client.Create(ctx, policy)).To(Succeed())
-			ctl := startController(c, false)
+			ctl := startControllerFor(c, policy)
 			defer ctl.stop()
 			Eventually(func() string {
 				cond := meta.FindStatusCondition(get(policy).Status.Conditions, v1.ConditionReady)
@@ -97,8 +96,7 @@ var _ = Describe("A policy whose target cannot be remediated", func() {
 	It("recovers by itself once the group is tagged, without a spec change", func() {
 		c := newCluster("late-tag", clusterOptions{})
 		policy := c.policyFor(goalNew, v1.HealthSpec{StableFor: &metav1.Duration{Duration: time.Second}})
-		Expect(env.Client.Create(ctx, policy)).To(Succeed())
-		ctl := startController(c, false)
+		ctl := startControllerFor(c, policy)
 		defer ctl.stop()
 		Eventually(phaseOf(policy)).WithTimeout(20 * time.Second).Should(Equal(v1.PhaseBlocked))
 		c.optIn()

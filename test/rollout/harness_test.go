@@ -200,6 +200,12 @@ func startController(c *simCluster, throttled bool) *controllerProcess {
 	return startManager(c, managerOptions{throttled: throttled})
 }
 
+// startControllerFor creates the policy and starts a controller on the cluster; the caller stops it.
+func startControllerFor(c *simCluster, policy *v1.RemediationPolicy) *controllerProcess {
+	ExpectWithOffset(1, env.Client.Create(ctx, policy)).To(Succeed())
+	return startController(c, false)
+}
+
 func startManager(c *simCluster, o managerOptions) *controllerProcess {
 	opts := awsclient.Options{RequestsPerSecond: 1000, MaxBackoff: 20 * time.Millisecond}
 	if o.throttled {

@@ -68,8 +68,7 @@ var _ = Describe("Ownership: two policies on the same groups", func() {
 		written := recordStatuses(c.ns)
 		owner := c.policyFor(goalNew, redisHealth())
 		owner.Spec.Strategy.Canary = v1.CanarySpec{Nodes: ptr.To[int32](1), BakeTime: &metav1.Duration{Duration: 3 * time.Second}}
-		Expect(env.Client.Create(ctx, owner)).To(Succeed())
-		ctl := startController(c, false)
+		ctl := startControllerFor(c, owner)
 		defer ctl.stop()
 		By("creating the second policy while the owner bakes its canary")
 		Eventually(func() v1.StepType {
@@ -117,8 +116,7 @@ var _ = Describe("Ownership: a launch template shared with a group outside the p
 		Expect(c.srv.AddGroup(awssim.GroupSpec{Name: "shared-reports", Zones: []string{"us-east-1a"}, Size: 1, LaunchTemplateID: lt, Version: "$Latest"})).To(Succeed())
 		policy := c.policyFor(goalNew, v1.HealthSpec{})
 		policy.Spec.Strategy.KeepLaunchTemplateVersions = 1
-		Expect(env.Client.Create(ctx, policy)).To(Succeed())
-		ctl := startController(c, false)
+		ctl := startControllerFor(c, policy)
 		defer ctl.stop()
 		Eventually(readyReason(policy)).WithTimeout(20 * time.Second).Should(Equal(v1.ReasonConflict))
 		Expect(readyMessage(policy)).To(ContainSubstring("shared with auto scaling group shared-reports, which is not in this policy and launches its $Latest version"))
@@ -140,8 +138,7 @@ var _ = Describe("No mutation before it is needed", func() {
 		c := newCluster("notyet", clusterOptions{redis: true, tagged: true})
 		c.srv.SetImpaired(c.instances()[2].ID, true)
 		policy := c.policyFor(goalNew, redisHealth())
-		Expect(env.Client.Create(ctx, policy)).To(Succeed())
-		ctl := startController(c, false)
+		ctl := startControllerFor(c, policy)
 		defer ctl.stop()
 		Eventually(readyReason(policy)).WithTimeout(20 * time.Second).Should(Equal(v1.ReasonGateBlocked))
 		Consistently(c.mutatingCalls).WithTimeout(quiet).Should(BeEmpty())
@@ -154,8 +151,7 @@ var _ = Describe("No mutation before it is needed", func() {
 			c := newCluster(fmt.Sprintf("empty%d", nsSeq+1), clusterOptions{tagged: true, size: ptr.To[int64](0), httpPort: 8080})
 			written := recordStatuses(c.ns)
 			policy := c.policyFor(goalNew, health)
-			Expect(env.Client.Create(ctx, policy)).To(Succeed())
-			ctl := startController(c, false)
+			ctl := startControllerFor(c, policy)
 			defer ctl.stop()
 			Eventually(readyReason(policy)).WithTimeout(20 * time.Second).Should(Equal(v1.ReasonNoNodes))
 			Expect(readyMessage(policy)).To(ContainSubstring("have no instances"))
@@ -172,8 +168,7 @@ var _ = Describe("No mutation before it is needed", func() {
 		func(version string) {
 			c := newCluster(fmt.Sprintf("met%d", nsSeq+1), clusterOptions{tagged: true, version: version})
 			policy := c.policyFor(goalOld, v1.HealthSpec{})
-			Expect(env.Client.Create(ctx, policy)).To(Succeed())
-			ctl := startController(c, false)
+			ctl := startControllerFor(c, policy)
 			defer ctl.stop()
 			Eventually(phaseOf(policy)).WithTimeout(30 * time.Second).Should(Equal(v1.PhaseSucceeded))
 			Expect(readyMessage(policy)).To(Equal("all 3 nodes run " + goalOld.String() + " and are healthy"))
@@ -188,8 +183,7 @@ var _ = Describe("No mutation before it is needed", func() {
 			c := newCluster(fmt.Sprintf("canary%d", nsSeq+1), clusterOptions{tagged: true})
 			policy := c.policyFor(goalNew, v1.HealthSpec{})
 			mutate(policy)
-			Expect(env.Client.Create(ctx, policy)).To(Succeed())
-			ctl := startController(c, false)
+			ctl := startControllerFor(c, policy)
 			defer ctl.stop()
 			Eventually(readyReason(policy)).WithTimeout(20 * time.Second).Should(Equal(v1.ReasonInvalidSpec))
 			Expect(readyMessage(policy)).To(ContainSubstring(message))
@@ -208,8 +202,7 @@ var _ = Describe("Deleting a policy mid-rollout", func() {
 	It("says in an event and the log exactly what it leaves: what each group launches and what each node runs", func() {
 		c := newCluster("leftover", clusterOptions{tagged: true})
 		policy := c.policyFor(goalNew, v1.HealthSpec{})
-		Expect(env.Client.Create(ctx, policy)).To(Succeed())
-		ctl := startController(c, false)
+		ctl := startControllerFor(c, policy)
 		defer ctl.stop()
 		Eventually(func() int32 { return get(policy).Status.UpdatedNodes }).WithTimeout(30 * time.Second).Should(Equal(int32(1)))
 		got := get(policy)
@@ -241,8 +234,7 @@ var _ = Describe("The status write path", func() {
 		written := recordStatuses(c.ns)
 		policy := c.policyFor(goalNew, redisHealth())
 		policy.Spec.Strategy.KeepLaunchTemplateVersions = 1
-		Expect(env.Client.Create(ctx, policy)).To(Succeed())
-		ctl := startController(c, false)
+		ctl := startControllerFor(c, policy)
 		defer ctl.stop()
 		Eventually(phaseOf(policy)).WithTimeout(90 * time.Second).WithPolling(200 * time.Millisecond).Should(Equal(v1.PhaseSucceeded))
 		statuses := written()
@@ -270,8 +262,7 @@ var _ = Describe("A cleanup AWS refuses", func() {
 		c.srv.Inject(awssim.Fault{Service: "ec2", Action: "ModifyLaunchTemplate", Fraction: 1, Status: http.StatusForbidden, Code: "UnauthorizedOperation"})
 		policy := c.policyFor(goalNew, redisHealth())
 		policy.Spec.Strategy.RollbackOnFailure = true
-		Expect(env.Client.Create(ctx, policy)).To(Succeed())
-		ctl := startController(c, false)
+		ctl := startControllerFor(c, policy)
 		defer ctl.stop()
 		Eventually(func() bool {
 			for _, e := range events(get(policy)) {
@@ -345,8 +336,7 @@ var _ = Describe("A termination AWS applied but whose answer was lost", func() {
 			Code: "InternalFailure", AfterApply: true})
 		written := recordStatuses(c.ns)
 		policy := c.policyFor(goalNew, v1.HealthSpec{})
-		Expect(env.Client.Create(ctx, policy)).To(Succeed())
-		ctl := startController(c, false)
+		ctl := startControllerFor(c, policy)
 		defer ctl.stop()
 		Eventually(phaseOf(policy)).WithTimeout(60 * time.Second).WithPolling(200 * time.Millisecond).Should(Equal(v1.PhaseSucceeded))
 		for _, st := range written() {
@@ -424,8 +414,7 @@ var _ = Describe("A replacement whose Redis dies after it came up", func() {
 		health := redisHealth()
 		health.NodeTimeout = &metav1.Duration{Duration: 8 * time.Second}
 		policy := c.policyFor(goalNew, health)
-		Expect(env.Client.Create(ctx, policy)).To(Succeed())
-		ctl := startController(c, false)
+		ctl := startControllerFor(c, policy)
 		defer ctl.stop()
 		var replacement string
 		Eventually(func() string {
@@ -451,8 +440,7 @@ var _ = Describe("The audit trail", func() {
 		c := newCluster("audit", clusterOptions{tagged: true})
 		policy := c.policyFor(goalNew, v1.HealthSpec{})
 		policy.Spec.Strategy.KeepLaunchTemplateVersions = 1
-		Expect(env.Client.Create(ctx, policy)).To(Succeed())
-		ctl := startController(c, false)
+		ctl := startControllerFor(c, policy)
 		defer ctl.stop()
 		Eventually(phaseOf(policy)).WithTimeout(60 * time.Second).Should(Equal(v1.PhaseSucceeded))
 

@@ -65,8 +65,7 @@ var _ = Describe("A replacement that never becomes healthy", func() {
 		health := redisHealth()
 		health.NodeTimeout = &metav1.Duration{Duration: 6 * time.Second}
 		policy := c.policyFor(broken, health)
-		Expect(env.Client.Create(ctx, policy)).To(Succeed())
-		ctl := startController(c, false)
+		ctl := startControllerFor(c, policy)
 		defer ctl.stop()
 		Eventually(phaseOf(policy)).WithTimeout(60 * time.Second).WithPolling(200 * time.Millisecond).Should(Equal(v1.PhaseFailed))
 		got := get(policy)

@@ -104,8 +104,7 @@ var _ = Describe("A canary whose replacement never becomes healthy, with rollbac
 		health.NodeTimeout = &metav1.Duration{Duration: 6 * time.Second}
 		policy := c.policyFor(broken, health)
 		policy.Spec.Strategy = v1.StrategySpec{Canary: v1.CanarySpec{Nodes: ptr.To[int32](1), BakeTime: &metav1.Duration{Duration: 2 * time.Second}}, RollbackOnFailure: true}
-		Expect(env.Client.Create(ctx, policy)).To(Succeed())
-		ctl := startController(c, false)
+		ctl := startControllerFor(c, policy)
 		defer ctl.stop()
 
 		Eventually(phaseOf(policy)).WithTimeout(30 * time.Second).WithPolling(100 * time.Millisecond).Should(Equal(v1.PhaseRollingBack))
@@ -163,8 +162,7 @@ var _ = Describe("A canary whose replacement never becomes healthy, with rollbac
 		c := newCluster("bake", clusterOptions{redis: true, tagged: true})
 		policy := c.policyFor(goalNew, redisHealth())
 		policy.Spec.Strategy = v1.StrategySpec{Canary: v1.CanarySpec{Nodes: ptr.To[int32](1), BakeTime: &metav1.Duration{Duration: time.Hour}}, RollbackOnFailure: true}
-		Expect(env.Client.Create(ctx, policy)).To(Succeed())
-		ctl := startController(c, false)
+		ctl := startControllerFor(c, policy)
 		defer ctl.stop()
 		Eventually(func() v1.StepType {
 			if s := get(policy).Status.CurrentStep; s != nil {
@@ -197,8 +195,7 @@ var _ = Describe("An upgrade, then a downgrade by spec", func() {
 		writeKeys(c, "before", 300)
 		policy := c.policyFor(goalNew, redisHealth())
 		policy.Spec.Strategy = v1.StrategySpec{Canary: v1.CanarySpec{Nodes: ptr.To[int32](1), BakeTime: &metav1.Duration{Duration: time.Second}}, KeepLaunchTemplateVersions: 1}
-		Expect(env.Client.Create(ctx, policy)).To(Succeed())
-		ctl := startController(c, false)
+		ctl := startControllerFor(c, policy)
 		defer ctl.stop()
 		Eventually(phaseOf(policy)).WithTimeout(90 * time.Second).WithPolling(200 * time.Millisecond).Should(Equal(v1.PhaseSucceeded))
 		expectClusterOn(c, goalNew)
@@ -236,8 +233,7 @@ var _ = Describe("Pausing and changing the spec in the middle of a rollout", fun
 	It("starts no step while paused, finishes the in-flight node, and on resume ends on the new target", func() {
 		c := newCluster("pause", clusterOptions{tagged: true})
 		policy := c.policyFor(goalNew, v1.HealthSpec{})
-		Expect(env.Client.Create(ctx, policy)).To(Succeed())
-		ctl := startController(c, false)
+		ctl := startControllerFor(c, policy)
 		defer ctl.stop()
 		Eventually(c.terminations).WithTimeout(30 * time.Second).WithPolling(50 * time.Millisecond).Should(HaveLen(1))
 
@@ -286,8 +282,7 @@ var _ = Describe("SurgeFirst", func() {
 		writes := startWriter(c)
 		policy := c.policyFor(goalNew, redisHealth())
 		policy.Spec.Strategy.Replacement = v1.SurgeFirst
-		Expect(env.Client.Create(ctx, policy)).To(Succeed())
-		ctl := startController(c, false)
+		ctl := startControllerFor(c, policy)
 		defer ctl.stop()
 		largestTotal := int32(0)
 		Eventually(func() v1.Phase {
@@ -326,8 +321,7 @@ var _ = Describe("A SurgeFirst replacement that never becomes healthy", func() {
 		health.NodeTimeout = &metav1.Duration{Duration: 6 * time.Second}
 		policy := c.policyFor(v1.ImageAndType{ImageID: amiBroken, InstanceType: typeNew}, health)
 		policy.Spec.Strategy.Replacement = v1.SurgeFirst
-		Expect(env.Client.Create(ctx, policy)).To(Succeed())
-		ctl := startController(c, false)
+		ctl := startControllerFor(c, policy)
 		defer ctl.stop()
 		Eventually(func() *v1.StepStatus { return get(policy).Status.CurrentStep }).WithTimeout(30 * time.Second).WithPolling(100 * time.Millisecond).
 			Should(HaveField("ASG.Unwinding", BeTrue()))
@@ -360,8 +354,7 @@ var _ = Describe("Groups on legacy launch configurations", func() {
 		c := newCluster("legacy", clusterOptions{tagged: true, launchConfiguration: true})
 		Expect(c.srv.LaunchConfigurationNames()).To(Equal([]string{"legacy-legacy"}))
 		policy := c.policyFor(goalNew, v1.HealthSpec{})
-		Expect(env.Client.Create(ctx, policy)).To(Succeed())
-		ctl := startController(c, false)
+		ctl := startControllerFor(c, policy)
 		defer ctl.stop()
 		Eventually(phaseOf(policy)).WithTimeout(60 * time.Second).WithPolling(200 * time.Millisecond).Should(Equal(v1.PhaseSucceeded))
 		for _, inst := range c.instances() {
@@ -390,8 +383,7 @@ var _ = Describe("Deleting a policy in the middle of a replacement", func() {
 	It("finishes the in-flight replacement before the policy goes, and starts no other", func() {
 		c := newCluster("delete", clusterOptions{tagged: true})
 		policy := c.policyFor(goalNew, v1.HealthSpec{})
-		Expect(env.Client.Create(ctx, policy)).To(Succeed())
-		ctl := startController(c, false)
+		ctl := startControllerFor(c, policy)
 		defer ctl.stop()
 		Eventually(c.terminations).WithTimeout(30 * time.Second).WithPolling(50 * time.Millisecond).Should(HaveLen(1))
 		Expect(env.Client.Delete(ctx, policy)).To(Succeed())

@@ -248,6 +248,18 @@ func phaseOf(p *v1.RemediationPolicy) func() v1.Phase {
 	}
 }
 
+// observedPhaseOf polls the policy's phase once its status speaks of the current spec, and "" until then:
+// right after a spec change, the phase is still that of the spec before.
+func observedPhaseOf(p *v1.RemediationPolicy) func() v1.Phase {
+	return func() v1.Phase {
+		got := get(p)
+		if got.Status.ObservedGeneration != got.Generation {
+			return ""
+		}
+		return got.Status.Phase
+	}
+}
+
 // terminations lists the instance ids of the TerminateInstanceInAutoScalingGroup calls that succeeded.
 func (c *simCluster) terminations() []string {
 	var ids []string

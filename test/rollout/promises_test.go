@@ -87,10 +87,7 @@ var _ = Describe("Ownership: two policies on the same groups", func() {
 		expectClusterOn(c, goalNew)
 		By("the owner taking a second goal while the loser keeps watching")
 		update(owner, func(p *v1.RemediationPolicy) { p.Spec.Desired = v1.DesiredSpec{ImageID: amiOld, InstanceType: typeOld} })
-		Eventually(func() bool {
-			got := get(owner)
-			return got.Status.ObservedGeneration == got.Generation && got.Status.Phase == v1.PhaseSucceeded
-		}).WithTimeout(90 * time.Second).WithPolling(200 * time.Millisecond).Should(BeTrue())
+		Eventually(observedPhaseOf(owner)).WithTimeout(90 * time.Second).WithPolling(200 * time.Millisecond).Should(Equal(v1.PhaseSucceeded))
 		expectClusterOn(c, goalOld)
 
 		Expect(c.createVersionsWith(amiThird)).To(BeZero(), "no launch template version for the loser's AMI")

@@ -205,13 +205,7 @@ var _ = Describe("An upgrade, then a downgrade by spec", func() {
 
 		By("rolling back to A by changing the spec")
 		update(policy, func(p *v1.RemediationPolicy) { p.Spec.Desired = v1.DesiredSpec{ImageID: amiOld, InstanceType: typeOld} })
-		Eventually(func() v1.Phase {
-			got := get(policy)
-			if got.Status.ObservedGeneration != got.Generation {
-				return ""
-			}
-			return got.Status.Phase
-		}).WithTimeout(90 * time.Second).WithPolling(200 * time.Millisecond).Should(Equal(v1.PhaseSucceeded))
+		Eventually(observedPhaseOf(policy)).WithTimeout(90 * time.Second).WithPolling(200 * time.Millisecond).Should(Equal(v1.PhaseSucceeded))
 		expectClusterOn(c, goalOld)
 		expectKeys(c, "before", 300)
 		expectKeys(c, "between", 300)
@@ -260,13 +254,7 @@ var _ = Describe("Pausing and changing the spec in the middle of a rollout", fun
 			delete(p.Annotations, v1.AnnotationPaused)
 			p.Spec.Desired.ImageID = amiThird
 		})
-		Eventually(func() v1.Phase {
-			got := get(policy)
-			if got.Status.ObservedGeneration != got.Generation {
-				return ""
-			}
-			return got.Status.Phase
-		}).WithTimeout(90 * time.Second).WithPolling(200 * time.Millisecond).Should(Equal(v1.PhaseSucceeded))
+		Eventually(observedPhaseOf(policy)).WithTimeout(90 * time.Second).WithPolling(200 * time.Millisecond).Should(Equal(v1.PhaseSucceeded))
 		for _, inst := range c.instances() {
 			Expect(v1.ImageAndType{ImageID: inst.ImageID, InstanceType: inst.InstanceType}).To(Equal(third))
 		}

@@ -21,6 +21,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/cache-remediator/cache-remediator/test/envtestsuite"
 	"github.com/cache-remediator/cache-remediator/test/envtestutil"
 )
 
@@ -36,13 +37,5 @@ func TestAPI(t *testing.T) {
 
 var _ = BeforeSuite(func() {
 	ctx = context.Background()
-	var err error
-	env, err = envtestutil.Start()
-	Expect(err).NotTo(HaveOccurred())
-})
-
-var _ = AfterSuite(func() {
-	if env != nil {
-		Expect(env.Stop()).To(Succeed())
-	}
+	env = envtestsuite.Start()
 })

@@ -27,6 +27,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/cache-remediator/cache-remediator/controllers"
+	"github.com/cache-remediator/cache-remediator/test/envtestsuite"
 	"github.com/cache-remediator/cache-remediator/test/envtestutil"
 )
 
@@ -43,9 +44,8 @@ func TestControllers(t *testing.T) {
 
 var _ = BeforeSuite(func() {
 	ctx, cancel = context.WithCancel(context.Background())
-	var err error
-	env, err = envtestutil.Start()
-	Expect(err).NotTo(HaveOccurred())
+	env = envtestsuite.Start()
+	DeferCleanup(func() { cancel() }) // registered after the control plane's stop, so it runs before it
 
 	// The manager reconciles the default namespace only: reconciler_test.go drives a reconciler of its own,
 	// with a scripted engine, in another namespace.
@@ -64,11 +64,4 @@ var _ = BeforeSuite(func() {
 		defer GinkgoRecover()
 		Expect(mgr.Start(ctx)).To(Succeed())
 	}()
-})
-
-var _ = AfterSuite(func() {
-	cancel()
-	if env != nil {
-		Expect(env.Stop()).To(Succeed())
-	}
 })

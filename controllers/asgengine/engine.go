@@ -132,7 +132,20 @@ func (e *Engine) Reconcile(ctx context.Context, req rollout.Request) (rollout.Ou
 	if req.Stopping && d.Step == nil {
 		o.Leftover = leftover(cluster, policy.Spec.Desired.Goal())
 	}
+	o.Plan = asgplanner.Remaining(after(in, d, asgStatus))
 	return o, nil
+}
+
+// after is the planner's input as the decision leaves it: its step in flight, its record and failure.
+func after(in asgplanner.Input, d asgplanner.Decision, st *v1.ASGStatus) asgplanner.Input {
+	in.Step, in.CleanupDue = d.Step, st.CleanupDue
+	if d.Record != nil {
+		in.Record = d.Record
+	}
+	if d.FailedTarget != nil {
+		in.FailedTarget = d.FailedTarget
+	}
+	return in
 }
 
 // recordAndAct checkpoints the decision's step (when it is new or changed) before its action, performs the

@@ -149,10 +149,23 @@ func (e *Engine) Reconcile(ctx context.Context, req rollout.Request) (rollout.Ou
 	if !equality.Semantic.DeepEqual(ecStatus, policy.Status.ElastiCache) && !equality.Semantic.DeepEqual(ecStatus, &v1.ElastiCacheStatus{}) {
 		o.ElastiCache = ecStatus
 	}
+	o.Plan = planner.Remaining(after(in, d))
 	if req.Stopping && d.Step == nil {
 		o.Leftover = fmt.Sprintf("replication group %s runs %s (%s)", cluster.Group.ID, cluster.Group.NodeType, cluster.Group.Status)
 	}
 	return o, nil
+}
+
+// after is the planner's input as the decision leaves it: its step in flight, its record and failure.
+func after(in planner.Input, d planner.Decision) planner.Input {
+	in.Step = d.Step
+	if d.Record != nil {
+		in.Record = d.Record
+	}
+	if d.FailedTarget != nil {
+		in.FailedTarget = d.FailedTarget
+	}
+	return in
 }
 
 // optedIn reads the group's opt-in tag right before a mutation. ElastiCache answers only while the group is

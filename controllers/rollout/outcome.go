@@ -45,6 +45,8 @@ type Outcome struct {
 	ASG         *v1.ASGStatus
 	ElastiCache *v1.ElastiCacheStatus
 
+	// Plan is the rest of the rollout after this reconcile, as the planner forecasts it (nil: nothing).
+	Plan *v1.PlanStatus
 	// Observed is what the reconcile saw of the cluster; nil when it could not look.
 	Observed *Observed
 	// Leftover says, for a policy being let go, what it leaves behind (which groups launch which AMI, which
@@ -95,7 +97,7 @@ func (o Outcome) Carry(st *v1.RemediationPolicyStatus) {
 	if o.Transient {
 		return
 	}
-	st.Phase, st.CurrentStep = o.Phase, o.Step
+	st.Phase, st.CurrentStep, st.Plan = o.Phase, o.Step, o.Plan
 	if o.Record != nil {
 		st.Rollout = o.Record
 	}

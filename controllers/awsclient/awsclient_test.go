@@ -102,7 +102,7 @@ func TestDescribeGroupsBatchesNamesAndWalksPages(t *testing.T) {
 	g.Expect(grp.Tags).To(HaveKeyWithValue("cache-remediator.io/policy", "default.big"))
 }
 
-func TestDescribeInstancesMergesStatusChecksInTwoCalls(t *testing.T) {
+func TestInstancesAndTheirStatusChecksAreOneCallEachForAllInstances(t *testing.T) {
 	g := NewWithT(t)
 	srv, c, _ := newSim(t)
 	var ids []string
@@ -116,12 +116,14 @@ func TestDescribeInstancesMergesStatusChecksInTwoCalls(t *testing.T) {
 	insts, err := awsclient.DescribeInstances(ctx, c.EC2, ids)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(insts).To(HaveLen(6))
-	g.Expect(firstAttempts(srv.Calls())).To(HaveLen(2))
-	g.Expect(insts[ids[0]].Status).To(Equal("ok"))
-	g.Expect(insts[ids[1]].Status).To(Equal("impaired"))
 	g.Expect(insts[ids[0]].ImageID).To(Equal("ami-0000000000000000a"))
 	g.Expect(insts[ids[0]].PrivateIP).NotTo(BeEmpty())
 	g.Expect(insts[ids[0]].State).To(Equal("running"))
+	statuses, err := awsclient.InstanceStatuses(ctx, c.EC2, ids)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(statuses[ids[0]]).To(Equal("ok"))
+	g.Expect(statuses[ids[1]]).To(Equal("impaired"))
+	g.Expect(firstAttempts(srv.Calls())).To(HaveLen(2))
 }
 
 func TestImagesAndTypesThatDoNotExistAreNotFound(t *testing.T) {

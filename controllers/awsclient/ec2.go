@@ -34,16 +34,13 @@ type Instance struct {
 	PrivateIP    string
 	State        string // pending, running, shutting-down, terminated, ...
 	LaunchTime   time.Time
-	// Status is the worse of the system and instance status checks: ok, impaired, initializing,
-	// insufficient-data or not-applicable ("" when not reported).
-	Status string
 }
 
 // maxInstanceIDsPerCall keeps DescribeInstances requests well under the API's limits.
 const maxInstanceIDsPerCall = 200
 
-// DescribeInstances describes the instances and their status checks: two batched calls for any number of
-// instances up to maxInstanceIDsPerCall.
+// DescribeInstances describes the instances: one call for any number of instances up to
+// maxInstanceIDsPerCall. What it returns of an instance never changes but its state.
 func DescribeInstances(ctx context.Context, api EC2API, ids []string) (map[string]Instance, error) {
 	out := map[string]Instance{}
 	for start := 0; start < len(ids); start += maxInstanceIDsPerCall {
@@ -60,18 +57,25 @@ func DescribeInstances(ctx context.Context, api EC2API, ids []string) (map[strin
 				}
 			}
 		}
-		sp := ec2.NewDescribeInstanceStatusPaginator(api, &ec2.DescribeInstanceStatusInput{InstanceIds: batch, IncludeAllInstances: aws.Bool(true)})
-		for sp.HasMorePages() {
-			page, err := sp.NextPage(ctx)
+	}
+	return out, nil
+}
+
+// InstanceStatuses reads the instances' status checks, the worse of the system and instance checks: ok,
+// impaired, initializing, insufficient-data or not-applicable; an instance EC2 does not report is left out.
+// One call for any number of instances up to maxInstanceIDsPerCall.
+func InstanceStatuses(ctx context.Context, api EC2API, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	for start := 0; start < len(ids); start += maxInstanceIDsPerCall {
+		batch := ids[start:min(start+maxInstanceIDsPerCall, len(ids))]
+		p := ec2.NewDescribeInstanceStatusPaginator(api, &ec2.DescribeInstanceStatusInput{InstanceIds: batch, IncludeAllInstances: aws.Bool(true)})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
 			if err != nil {
 				return nil, err
 			}
 			for _, st := range page.InstanceStatuses {
-				id := aws.ToString(st.InstanceId)
-				if inst, ok := out[id]; ok {
-					inst.Status = worseStatus(st.SystemStatus, st.InstanceStatus)
-					out[id] = inst
-				}
+				out[aws.ToString(st.InstanceId)] = worseStatus(st.SystemStatus, st.InstanceStatus)
 			}
 		}
 	}

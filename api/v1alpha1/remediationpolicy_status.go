@@ -351,6 +351,12 @@ type RolloutRecord struct {
 	// +optional
 	CanaryBakedAt *metav1.Time `json:"canaryBakedAt,omitempty"`
 
+	// fastestReplacement is the shortest time a node replacement of this rollout took from its step's start
+	// to the replacement healthy: the controller looks at the next replacement that long after its start,
+	// rather than polling while it boots.
+	// +optional
+	FastestReplacement *metav1.Duration `json:"fastestReplacement,omitempty"`
+
 	// elastiCache holds the milestones only an ElastiCache rollout has.
 	// +optional
 	ElastiCache *ElastiCacheRolloutRecord `json:"elastiCache,omitempty"`

@@ -681,6 +681,11 @@ func (in *RolloutRecord) DeepCopyInto(out *RolloutRecord) {
 		in, out := &in.CanaryBakedAt, &out.CanaryBakedAt
 		*out = (*in).DeepCopy()
 	}
+	if in.FastestReplacement != nil {
+		in, out := &in.FastestReplacement, &out.FastestReplacement
+		*out = new(v1.Duration)
+		**out = **in
+	}
 	if in.ElastiCache != nil {
 		in, out := &in.ElastiCache, &out.ElastiCache
 		*out = new(ElastiCacheRolloutRecord)

@@ -58,12 +58,24 @@ var _ rollout.Engine = (*Engine)(nil)
 
 // Reconcile moves the policy's cluster one step.
 func (e *Engine) Reconcile(ctx context.Context, req rollout.Request) (rollout.Outcome, error) {
+	return e.reconcile(ctx, req, asgobservation.Options{Settled: settled(req.Policy)})
+}
+
+// settled says whether the policy's goal was met at its last reconcile, with nothing in flight or due:
+// its next reconcile most likely finds the same, and needs no status checks to say so.
+func settled(p *v1.RemediationPolicy) bool {
+	st := p.Status
+	return st.Phase == v1.PhaseSucceeded && st.ObservedGeneration == p.Generation && st.CurrentStep == nil &&
+		(st.ASG == nil || !st.ASG.CleanupDue)
+}
+
+func (e *Engine) reconcile(ctx context.Context, req rollout.Request, opts asgobservation.Options) (rollout.Outcome, error) {
 	policy, now, timings := req.Policy, req.Now, e.Timings.OrDefault()
 	credentials, stop, err := req.RedisCredentials(ctx, e.Client, timings.Blocked)
 	if stop != nil {
 		return *stop, err
 	}
-	cluster, err := e.Observer.Observe(ctx, policy.Spec, credentials, now)
+	cluster, err := e.Observer.Observe(ctx, policy.Spec, credentials, now, opts)
 	if err != nil {
 		if awsclient.IsRefusal(err) {
 			return req.BadTarget(v1.ReasonAWSError, "observing the cluster was refused: "+awsclient.Explain(err), timings.Blocked), nil
@@ -103,6 +115,12 @@ func (e *Engine) Reconcile(ctx context.Context, req rollout.Request) (rollout.Ou
 		Now: now, Timings: timings,
 	}
 	d := asgplanner.Plan(in)
+	if d.Step != nil && opts.Settled {
+		// Something changed since the goal was met: a step is due, and no step starts on a settled
+		// observation (no status checks, launch template pointers up to an hour old). Nothing was
+		// changed yet; observe again, in full.
+		return e.reconcile(ctx, req, asgobservation.Options{})
+	}
 	if d.Action != asgplanner.ActionNone {
 		if blocked, err := e.mayMutate(ctx, req, cluster, d); err != nil || blocked != nil {
 			if err != nil {

@@ -73,10 +73,12 @@ type Node struct {
 	ImageID        string
 	InstanceType   string
 	LifecycleState string
-	EC2Status      string
-	LaunchedAt     time.Time
-	Redis          *health.RedisInfo
-	HTTP           *health.HTTPStatus
+	// EC2Status is the worse of the instance's status checks, "unknown" when EC2 did not report it, and
+	// empty when they were not read.
+	EC2Status  string
+	LaunchedAt time.Time
+	Redis      *health.RedisInfo
+	HTTP       *health.HTTPStatus
 	// Gates are the node's gate results; empty for nodes on their way out.
 	Gates []health.Result
 }
@@ -125,6 +127,19 @@ type Cluster struct {
 	MissingGroups []string
 	// ClusterGates are the gates on the cluster as a whole (capacity, a single primary).
 	ClusterGates []health.Result
+	// StatusChecked says the serving nodes' EC2 status checks were read (see Builder.Observe); when they
+	// were not, the nodes carry no EC2Status gate.
+	StatusChecked bool
+}
+
+// allServingInService says whether every node that is not leaving is InService.
+func (c *Cluster) allServingInService() bool {
+	for _, n := range c.Nodes {
+		if !n.Leaving() && !n.InService() {
+			return false
+		}
+	}
+	return true
 }
 
 // Node returns the node with the id.

@@ -41,7 +41,8 @@ func evaluateGates(c *Cluster, h v1.HealthSpec) {
 	c.ClusterGates = clusterGates(c, h, primaries)
 }
 
-// NodeGates evaluates one node's gates: InService, EC2 status checks, then Redis and HTTP when configured.
+// NodeGates evaluates one node's gates: InService, EC2 status checks (when they were read), then Redis and
+// HTTP when configured.
 func NodeGates(n Node, h v1.HealthSpec, primaryOffset int64) []health.Result {
 	id := n.InstanceID
 	out := []health.Result{}
@@ -51,9 +52,12 @@ func NodeGates(n Node, h v1.HealthSpec, primaryOffset int64) []health.Result {
 		out = append(out, health.Result{Gate: health.GateInService, InstanceID: id, Reason: n.LifecycleState,
 			Message: fmt.Sprintf("instance is %s, not InService", n.LifecycleState)})
 	}
-	if n.EC2Status == "ok" {
+	switch n.EC2Status {
+	case "":
+		// Not read this time (see Builder.Observe): no gate rather than a guess.
+	case "ok":
 		out = append(out, health.Result{Gate: health.GateEC2Status, InstanceID: id, OK: true, Reason: "Healthy"})
-	} else {
+	default:
 		out = append(out, health.Result{Gate: health.GateEC2Status, InstanceID: id, Reason: "StatusChecks",
 			Message: fmt.Sprintf("EC2 status checks are %q, not ok", n.EC2Status)})
 	}

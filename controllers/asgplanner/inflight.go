@@ -277,7 +277,7 @@ func planBake(in Input, step *v1.StepStatus) Decision {
 		return d
 	}
 	step.Message = fmt.Sprintf("the canary on %s held every gate for its bake of %s; rolling out the rest", step.Goal, bake)
-	record := rollout.Baked(step.Goal, in.Now)
+	record := rollout.Baked(in.Record, step.Goal, in.Now)
 	in.Record = record
 	d := done(in, step)
 	d.Record = record
@@ -317,10 +317,32 @@ func planReplace(in Input, step *v1.StepStatus) Decision {
 	return replaced(in, step)
 }
 
-// replaced finishes a replacement.
+// replaced finishes a replacement, and records how long it took from the step's start to the replacement
+// healthy when it was the fastest yet (see awaitReplacement).
 func replaced(in Input, step *v1.StepStatus) Decision {
 	step.Message = fmt.Sprintf("%s replaced %s in %s and is healthy on %s", step.ReplacementInstanceID, step.InstanceID, step.Zone, step.Goal)
-	return done(in, step)
+	var record *v1.RolloutRecord
+	if step.HealthySince != nil {
+		record = rollout.Replaced(in.Record, step.Goal, step.HealthySince.Sub(step.StartedAt.Time))
+		if before := recordedFastest(in.Record, step.Goal); before != nil && *before == *record.FastestReplacement {
+			record = nil // no change to write
+		} else {
+			in.Record = record
+		}
+	}
+	d := done(in, step)
+	if record != nil {
+		d.Record = record
+	}
+	return d
+}
+
+// recordedFastest is the record's fastest replacement for goal, if any.
+func recordedFastest(record *v1.RolloutRecord, goal v1.ImageAndType) *metav1.Duration {
+	if record == nil || record.Goal != goal {
+		return nil
+	}
+	return record.FastestReplacement
 }
 
 // planSurge launches the replacement before the old node goes: raise the group by one, wait for the new
@@ -362,7 +384,9 @@ func awaitReplacement(in Input, step *v1.StepStatus) (Decision, bool) {
 	if !found {
 		step.Message = fmt.Sprintf("waiting for %s to launch a replacement for %s", step.Group, step.InstanceID)
 		step.HealthySince = nil
-		return started(in, step, ActionNone), false
+		d := started(in, step, ActionNone)
+		d.RequeueAfter = lookAgain(in, step)
+		return d, false
 	}
 	step.ReplacementInstanceID = replacement.InstanceID
 	if !replacement.Healthy() {
@@ -370,6 +394,7 @@ func awaitReplacement(in Input, step *v1.StepStatus) (Decision, bool) {
 		problem := firstProblem(replacement)
 		step.Message = fmt.Sprintf("waiting for replacement %s to be healthy: %s", replacement.InstanceID, rollout.GateMessage(problem))
 		d := started(in, step, ActionNone)
+		d.RequeueAfter = lookAgain(in, step)
 		if replacement.InService() && !problem.OK && unreachable(problem) {
 			d.Phase, d.Reason = v1.PhaseBlocked, v1.ReasonReplacementUnhealthy
 			d.Message = fmt.Sprintf("replacement %s is InService but %s; waiting for it (the step fails at %s)",
@@ -388,6 +413,28 @@ func awaitReplacement(in Input, step *v1.StepStatus) (Decision, bool) {
 		return d, false
 	}
 	return Decision{}, true
+}
+
+// lookAgain is when to look at a replacement that is not healthy yet. Until one replacement of the rollout
+// has been seen healthy, every Transition. After, the next one is expected when the fastest one was
+// healthy (counted from its step's start, both on the controller's clock): the controller sleeps until a
+// quarter Transition before that, looks every tenth of a Transition until a Transition after it, and then
+// every Transition again. A replacement that boots like the others is seen within a tenth of a Transition
+// of being healthy, for a few calls instead of a poll every Transition while it boots; and since each is
+// seen sooner than the last, the expectation converges on the real boot time.
+func lookAgain(in Input, step *v1.StepStatus) time.Duration {
+	fastest := recordedFastest(in.Record, step.Goal)
+	if fastest == nil {
+		return in.Timings.Transition
+	}
+	expected := step.StartedAt.Add(fastest.Duration)
+	switch {
+	case in.Now.Before(expected.Add(-in.Timings.Transition / 4)):
+		return expected.Add(-in.Timings.Transition / 4).Sub(in.Now)
+	case in.Now.Before(expected.Add(in.Timings.Transition)):
+		return in.Timings.Transition / 10
+	}
+	return in.Timings.Transition
 }
 
 // unreachable says whether a gate failed because the node's cache does not answer at all (rather than

@@ -93,6 +93,19 @@ func held(c *asgobservation.Cluster, d time.Duration) rollout.GateState {
 	return rollout.RememberGates(st).Update(c.AllGates(), now)
 }
 
+// booting is a replacement of i-b launching (not InService yet) started ago after its step started, in a
+// rollout whose fastest replacement took fastest.
+func booting(fastest *metav1.Duration, started time.Duration) planner.Input {
+	b := node("i-b2", "c-b", newGoal, false)
+	b.LifecycleState, b.Redis = "Pending", nil
+	b.Gates = asgobservation.NodeGates(b, redisHealth(), 100)
+	in := input(cluster(newGoal, node("i-a", "c-a", oldGoal, true), b, node("i-c", "c-c", oldGoal, false)))
+	in.Record = &v1.RolloutRecord{Goal: newGoal, FastestReplacement: fastest}
+	in.Step = step(v1.StepReplaceNode, "i-b", "c-b", now.Add(-started))
+	in.Step.ActionTaken = true
+	return in
+}
+
 // nightly is a window from 02:00 to 04:00 in Berlin: closed at now (12:00 UTC).
 var nightly = schedule.Window{Cron: "0 2 * * *", Duration: 2 * time.Hour, TimeZone: "Europe/Berlin"}
 
@@ -482,6 +495,40 @@ func TestPlan(t *testing.T) {
 			g.Expect(d.Step.ReplacementInstanceID).To(Equal("i-b2"))
 			g.Expect(d.Step.HealthySince.Time).To(Equal(now))
 			g.Expect(d.Completed).To(BeNil())
+		}},
+		{"until a replacement of the rollout has been seen healthy, a booting one is looked at every Transition", func() planner.Input {
+			return booting(nil, 30*time.Second)
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.RequeueAfter).To(Equal(rollout.DefaultTimings.Transition))
+		}},
+		{"once a replacement took 2m to be healthy, the next is looked at a quarter Transition before 2m after its step started, not polled", func() planner.Input {
+			return booting(&metav1.Duration{Duration: 2 * time.Minute}, 30*time.Second)
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.RequeueAfter).To(Equal(90*time.Second - rollout.DefaultTimings.Transition/4))
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+		}},
+		{"a replacement due by the fastest one's time is looked at often", func() planner.Input {
+			return booting(&metav1.Duration{Duration: 2 * time.Minute}, 2*time.Minute-time.Second)
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.RequeueAfter).To(Equal(rollout.DefaultTimings.Transition / 10))
+		}},
+		{"a replacement long past the fastest one's time is looked at every Transition again", func() planner.Input {
+			return booting(&metav1.Duration{Duration: 2 * time.Minute}, 5*time.Minute)
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.RequeueAfter).To(Equal(rollout.DefaultTimings.Transition))
+		}},
+		{"a replacement faster than any before it records its time as the rollout's fastest", func() planner.Input {
+			c := cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b2", "c-b", newGoal, false), node("i-c", "c-c", oldGoal, false))
+			in := input(c)
+			in.Record = &v1.RolloutRecord{Goal: newGoal, FastestReplacement: &metav1.Duration{Duration: 3 * time.Minute}}
+			in.Step = step(v1.StepReplaceNode, "i-b", "c-b", now.Add(-2*time.Minute))
+			in.Step.ActionTaken = true
+			since := metav1.NewTime(now.Add(-31 * time.Second))
+			in.Step.HealthySince = &since
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Completed.InstanceID).To(Equal("i-b"))
+			g.Expect(d.Record.FastestReplacement.Duration).To(Equal(2*time.Minute - 31*time.Second))
 		}},
 		{"when the replacement has been healthy for stableFor, the step completes and the next node starts", func() planner.Input {
 			c := cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b2", "c-b", newGoal, false), node("i-c", "c-c", oldGoal, false))

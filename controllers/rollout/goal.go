@@ -93,7 +93,26 @@ func CanaryDone(record *v1.RolloutRecord, goal v1.ImageAndType) bool {
 	return record != nil && record.Goal == goal && record.CanaryBakedAt != nil
 }
 
+// Record is the rollout record toward goal: a copy of record when it is about goal, else a new one.
+func Record(record *v1.RolloutRecord, goal v1.ImageAndType) *v1.RolloutRecord {
+	if record != nil && record.Goal == goal {
+		return record.DeepCopy()
+	}
+	return &v1.RolloutRecord{Goal: goal}
+}
+
 // Baked is the record after the canary of the rollout toward goal baked at now.
-func Baked(goal v1.ImageAndType, now time.Time) *v1.RolloutRecord {
-	return &v1.RolloutRecord{Goal: goal, CanaryBakedAt: &metav1.Time{Time: now}}
+func Baked(record *v1.RolloutRecord, goal v1.ImageAndType, now time.Time) *v1.RolloutRecord {
+	r := Record(record, goal)
+	r.CanaryBakedAt = &metav1.Time{Time: now}
+	return r
+}
+
+// Replaced is the record after a node replacement of the rollout toward goal took took.
+func Replaced(record *v1.RolloutRecord, goal v1.ImageAndType, took time.Duration) *v1.RolloutRecord {
+	r := Record(record, goal)
+	if r.FastestReplacement == nil || took < r.FastestReplacement.Duration {
+		r.FastestReplacement = &metav1.Duration{Duration: took}
+	}
+	return r
 }

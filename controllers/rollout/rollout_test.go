@@ -121,11 +121,15 @@ func TestBackoffDoublesFromTheBlockedIntervalUpToIdle(t *testing.T) {
 	g.Expect(t0.Backoff(2)).To(Equal(time.Minute))
 	g.Expect(t0.Backoff(3)).To(Equal(2 * time.Minute))
 	g.Expect(t0.Backoff(10)).To(Equal(10 * time.Minute))
+	spread := map[time.Duration]bool{}
 	for range 100 {
 		j := t0.Jitter(time.Minute)
 		g.Expect(j).To(BeNumerically(">=", time.Minute))
 		g.Expect(j).To(BeNumerically("<=", time.Minute+6*time.Second))
+		spread[j] = true
+		g.Expect(t0.Jitter(20*time.Second)).To(Equal(20*time.Second), "a moving policy's look when something is due stays exact")
 	}
+	g.Expect(len(spread)).To(BeNumerically(">", 1), "waits of the blocked interval and longer are spread")
 }
 
 func policy(name string, created time.Time, groups ...string) v1.RemediationPolicy {

@@ -40,11 +40,17 @@ func (t Timings) OrDefault() Timings {
 	return t
 }
 
-// Jitter adds up to 10% to d so that a fleet of policies does not poll AWS in lockstep. A non-positive d
-// becomes the transition interval.
+// Jitter adds up to 10% to a wait of the blocked interval or longer, so that a fleet of waiting or idle
+// policies does not poll AWS in lockstep. A shorter wait is a moving policy looking when something is due
+// (a replacement expected healthy, a stableFor ending): it is kept exact, since a late look is time added
+// to the rollout. A non-positive d becomes the transition interval.
 func (t Timings) Jitter(d time.Duration) time.Duration {
+	t = t.OrDefault()
 	if d <= 0 {
-		d = t.OrDefault().Transition
+		d = t.Transition
+	}
+	if d < t.Blocked {
+		return d
 	}
 	return d + time.Duration(rand.Int64N(int64(d)/10+1))
 }

@@ -92,6 +92,9 @@ func (h *Harness) Reconcile() rollout.Outcome {
 	o, err := h.Engine.Reconcile(context.Background(), req)
 	NewWithT(h.T).Expect(err).NotTo(HaveOccurred())
 	o.Carry(&h.Policy.Status)
+	if !o.Transient {
+		h.Policy.Status.ObservedGeneration = h.Policy.Generation // as the reconciler's status patch does
+	}
 	return o
 }
 

@@ -25,6 +25,7 @@ import (
 // +kubebuilder:validation:XValidation:rule="!has(self.target.elastiCache) || self.desired.instanceType.matches('^cache[.][a-z][a-z0-9-]*[.][a-z0-9]+$')",message="desired.instanceType must be a cache node type such as cache.r6g.large for an elastiCache target"
 // +kubebuilder:validation:XValidation:rule="!has(self.desired.serviceUpdates) || has(self.target.elastiCache)",message="desired.serviceUpdates applies to elastiCache targets only: self-managed nodes get patches through their AMI"
 // +kubebuilder:validation:XValidation:rule="!has(self.target.autoScalingGroups) || (has(self.health) && (has(self.health.redis) || has(self.health.http) || (has(self.health.unsafeSkipDataPlaneGates) && self.health.unsafeSkipDataPlaneGates)))",message="an autoScalingGroups target needs a data-plane gate: set health.redis or health.http (or, for a cache whose data may be lost, health.unsafeSkipDataPlaneGates: true)"
+// +kubebuilder:validation:XValidation:rule="!has(self.health) || !has(self.health.redis) || !has(self.health.redis.sentinel) || has(self.target.autoScalingGroups)",message="health.redis.sentinel applies to autoScalingGroups targets only: ElastiCache fails its primaries over by itself"
 type RemediationPolicySpec struct {
 	// target names the one cache cluster this policy remediates. It is immutable: pointing a policy at
 	// another cluster mid-rollout would leave the first one half-updated.
@@ -253,9 +254,50 @@ type RedisHealth struct {
 	Username string `json:"username,omitempty"`
 
 	// tls connects to the nodes over TLS (ElastiCache in-transit encryption, or a self-managed node's TLS
-	// port).
+	// port), and to the Sentinels too when sentinel is set.
 	// +optional
 	TLS *RedisTLS `json:"tls,omitempty"`
+
+	// sentinel names the Redis Sentinels that watch the nodes (autoScalingGroups targets only). With it, the
+	// primary role is handed off through Sentinel (SENTINEL FAILOVER) rather than behind its back, and the
+	// gates check that every Sentinel answers, can reach its quorum, and names the same primary and replicas
+	// as the nodes.
+	// +optional
+	Sentinel *RedisSentinel `json:"sentinel,omitempty"`
+}
+
+// RedisSentinel names the Sentinels that monitor the cluster's primary. They must name the nodes by their
+// private IP addresses (Sentinel's default; not announce-hostnames), as the controller does.
+type RedisSentinel struct {
+	// addresses are the Sentinels as host:port (10.0.0.5:26379, sentinel-0.cache.internal:26379,
+	// [fd00::5]:26379). Every one of them is asked; one that does not answer blocks the rollout.
+	// +required
+	// +listType=atomic
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:items:MaxLength=262
+	// +kubebuilder:validation:items:XValidation:rule=`self.matches('^(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$')`,message="health.redis.sentinel.addresses must be host:port with a port from 1 to 65535, such as 10.0.0.5:26379, sentinel-0.cache.internal:26379 or [fd00::5]:26379"
+	// +kubebuilder:validation:items:XValidation:rule=`!self.matches('^[0-9.]+:') || self.matches('^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])[.]){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9]):')`,message="health.redis.sentinel.addresses: a host of digits and dots must be an IPv4 address (four numbers from 0 to 255)"
+	// +kubebuilder:validation:XValidation:rule="self.all(x, self.exists_one(y, x == y))",message="health.redis.sentinel.addresses must not repeat a Sentinel"
+	Addresses []string `json:"addresses"`
+
+	// masterName is the name the Sentinels monitor the primary under (sentinel monitor <masterName> ...).
+	// +required
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:XValidation:rule=`self.matches('^\\S+$')`,message="health.redis.sentinel.masterName must be the name the Sentinels monitor the primary under (sentinel monitor <masterName> ...): not empty, without spaces"
+	MasterName string `json:"masterName"`
+
+	// passwordSecretRef names a key of a Secret in the policy's namespace that holds the Sentinels' own
+	// password (their requirepass; with username, an ACL user's password). The nodes' password is
+	// health.redis.passwordSecretRef.
+	// +optional
+	PasswordSecretRef *SecretKeyReference `json:"passwordSecretRef,omitempty"`
+
+	// username is the Sentinel ACL user the controller authenticates as (with passwordSecretRef).
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	Username string `json:"username,omitempty"`
 }
 
 // RedisTLS configures TLS to the nodes.

@@ -52,6 +52,13 @@ func validASGPolicy() *v1.RemediationPolicy {
 	}
 }
 
+// sentinelPolicy is validASGPolicy with its Redis nodes watched by three Sentinels.
+func sentinelPolicy() *v1.RemediationPolicy {
+	p := validASGPolicy()
+	p.Spec.Health.Redis.Sentinel = &v1.RedisSentinel{Addresses: []string{"10.0.0.5:26379", "10.0.0.6:26379", "10.0.0.7:26379"}, MasterName: "sessions"}
+	return p
+}
+
 func validElastiCachePolicy() *v1.RemediationPolicy {
 	return &v1.RemediationPolicy{
 		ObjectMeta: metav1.ObjectMeta{Name: uniqueName(), Namespace: "default"},
@@ -185,6 +192,39 @@ var _ = Describe("Admission validation", func() {
 		Entry("keeping zero launch template versions", validASGPolicy, func(p *v1.RemediationPolicy) {
 			p.Spec.Strategy.KeepLaunchTemplateVersions = -1
 		}, "should be greater than or equal to 1"),
+		Entry("a Sentinel without a master name", sentinelPolicy, func(p *v1.RemediationPolicy) {
+			p.Spec.Health.Redis.Sentinel.MasterName = ""
+		}, "health.redis.sentinel.masterName must be the name the Sentinels monitor the primary under (sentinel monitor <masterName> ...): not empty, without spaces"),
+		Entry("a Sentinel master name with a space", sentinelPolicy, func(p *v1.RemediationPolicy) {
+			p.Spec.Health.Redis.Sentinel.MasterName = "my master"
+		}, "health.redis.sentinel.masterName must be the name the Sentinels monitor the primary under"),
+		Entry("a Sentinel section without addresses", sentinelPolicy, func(p *v1.RemediationPolicy) {
+			p.Spec.Health.Redis.Sentinel.Addresses = []string{}
+		}, "spec.health.redis.sentinel.addresses: Invalid value: 0: spec.health.redis.sentinel.addresses in body should have at least 1 items"),
+		Entry("a Sentinel address without a port", sentinelPolicy, func(p *v1.RemediationPolicy) {
+			p.Spec.Health.Redis.Sentinel.Addresses = []string{"10.0.0.5:26379", "10.0.0.6"}
+		}, "spec.health.redis.sentinel.addresses[1]: Invalid value: \"10.0.0.6\": health.redis.sentinel.addresses must be host:port with a port from 1 to 65535, such as 10.0.0.5:26379"),
+		Entry("a Sentinel address on port 0", sentinelPolicy, func(p *v1.RemediationPolicy) {
+			p.Spec.Health.Redis.Sentinel.Addresses = []string{"10.0.0.5:0"}
+		}, "health.redis.sentinel.addresses must be host:port with a port from 1 to 65535"),
+		Entry("a Sentinel address on a port above 65535", sentinelPolicy, func(p *v1.RemediationPolicy) {
+			p.Spec.Health.Redis.Sentinel.Addresses = []string{"sentinel-0.cache.internal:65536"}
+		}, "health.redis.sentinel.addresses must be host:port with a port from 1 to 65535"),
+		Entry("a Sentinel address with a space in its host", sentinelPolicy, func(p *v1.RemediationPolicy) {
+			p.Spec.Health.Redis.Sentinel.Addresses = []string{"sentinel 0:26379"}
+		}, "health.redis.sentinel.addresses must be host:port"),
+		Entry("a Sentinel address whose IPv6 host is not in brackets", sentinelPolicy, func(p *v1.RemediationPolicy) {
+			p.Spec.Health.Redis.Sentinel.Addresses = []string{"fd00::5:26379"}
+		}, "health.redis.sentinel.addresses must be host:port"),
+		Entry("a Sentinel address with an IPv4 host out of range", sentinelPolicy, func(p *v1.RemediationPolicy) {
+			p.Spec.Health.Redis.Sentinel.Addresses = []string{"10.0.0.256:26379"}
+		}, "health.redis.sentinel.addresses: a host of digits and dots must be an IPv4 address (four numbers from 0 to 255)"),
+		Entry("a Sentinel named twice", sentinelPolicy, func(p *v1.RemediationPolicy) {
+			p.Spec.Health.Redis.Sentinel.Addresses = []string{"10.0.0.5:26379", "10.0.0.6:26379", "10.0.0.5:26379"}
+		}, "health.redis.sentinel.addresses must not repeat a Sentinel"),
+		Entry("a Sentinel for an ElastiCache target", validElastiCachePolicy, func(p *v1.RemediationPolicy) {
+			p.Spec.Health.Redis = &v1.RedisHealth{Sentinel: &v1.RedisSentinel{Addresses: []string{"10.0.0.5:26379"}, MasterName: "sessions"}}
+		}, "health.redis.sentinel applies to autoScalingGroups targets only: ElastiCache fails its primaries over by itself"),
 	)
 
 	It("rejects a duration that is not a duration", func() {
@@ -207,6 +247,13 @@ var _ = Describe("Admission validation", func() {
 		Expect(env.Client.Create(ctx, policy)).To(Succeed(), "an HTTP gate is a data-plane gate")
 		policy = validElastiCachePolicy()
 		Expect(env.Client.Create(ctx, policy)).To(Succeed(), "ElastiCache targets need no Redis or HTTP gate")
+	})
+
+	It("accepts Sentinels named by IPv4 address, DNS name or bracketed IPv6 address", func() {
+		policy := sentinelPolicy()
+		policy.Spec.Health.Redis.Sentinel.Addresses = []string{"10.0.0.5:26379", "sentinel-0.cache.internal:26379", "[fd00::5]:26379", "sentinel:1", "255.255.255.255:65535"}
+		policy.Spec.Health.Redis.Sentinel.PasswordSecretRef = &v1.SecretKeyReference{Name: "sentinel-auth", Key: "password"}
+		Expect(env.Client.Create(ctx, policy)).To(Succeed())
 	})
 
 	It("accepts a group name with a space inside it, as Auto Scaling does", func() {

@@ -39,6 +39,10 @@ type RedisInfo struct {
 	FailoverState string
 	// UsedMemory is used_memory in bytes (0 when INFO memory was not read).
 	UsedMemory int64
+	// ReplicaPriority is a replica's replica-priority (slave_priority): Sentinel promotes the lowest first.
+	// Zero when INFO did not report one; NeverPromoted when it reported 0, which Sentinel never promotes.
+	ReplicaPriority int
+	NeverPromoted   bool
 }
 
 // IsPrimary says whether the node is a Redis primary.
@@ -59,6 +63,10 @@ func ParseRedisInfo(repl, persist, memory map[string]string) RedisInfo {
 		Loading: persist["loading"] == "1" || persist["async_loading"] == "1", BGSaveInProgress: persist["rdb_bgsave_in_progress"] == "1",
 		AOFRewrite: persist["aof_rewrite_in_progress"] == "1", ConnectedReplicas: int(atoi(repl["connected_slaves"])),
 		FailoverState: repl["master_failover_state"], UsedMemory: atoi(memory["used_memory"]),
+	}
+	if priority, ok := repl["slave_priority"]; ok {
+		out.ReplicaPriority = int(atoi(priority))
+		out.NeverPromoted = out.ReplicaPriority == 0
 	}
 	if out.Role == "master" {
 		out.ReplOffset = atoi(repl["master_repl_offset"])

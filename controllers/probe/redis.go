@@ -51,28 +51,28 @@ type Redis struct {
 }
 
 func (p Redis) client(ip string, port int32) *redis.Client {
-	timeout := p.Timeout
+	return dial(net.JoinHostPort(ip, strconv.Itoa(int(port))), p.Credentials, p.Timeout)
+}
+
+// dial returns a client of one connection to address (a node or a Sentinel) with the credentials; TLS
+// checks the certificate against the host connected to unless the credentials name a server.
+func dial(address string, credentials RedisCredentials, timeout time.Duration) *redis.Client {
 	if timeout == 0 {
 		timeout = 2 * time.Second
 	}
+	var tlsConfig *tls.Config
+	if credentials.TLS != nil {
+		tlsConfig = credentials.TLS.Clone()
+		if host, _, err := net.SplitHostPort(address); err == nil && tlsConfig.ServerName == "" {
+			tlsConfig.ServerName = host
+		}
+	}
 	return redis.NewClient(&redis.Options{
-		Addr: net.JoinHostPort(ip, strconv.Itoa(int(port))), Username: p.Credentials.Username, Password: p.Credentials.Password, TLSConfig: p.tlsFor(ip),
+		Addr: address, Username: credentials.Username, Password: credentials.Password, TLSConfig: tlsConfig,
 		DialTimeout: timeout, ReadTimeout: timeout, WriteTimeout: timeout, MaxRetries: -1, PoolSize: 1,
 		// Health probes must not depend on the server speaking RESP3 or knowing CLIENT SETINFO.
 		Protocol: 2, DisableIdentity: true,
 	})
-}
-
-// tlsFor is the TLS configuration for a node: the server name defaults to the address connected to.
-func (p Redis) tlsFor(host string) *tls.Config {
-	if p.Credentials.TLS == nil {
-		return nil
-	}
-	c := p.Credentials.TLS.Clone()
-	if c.ServerName == "" {
-		c.ServerName = host
-	}
-	return c
 }
 
 // Probe reads PING and INFO replication, persistence and memory from the node at ip:port.
@@ -109,4 +109,31 @@ func (p Redis) ReplicaOf(ctx context.Context, ip, primaryIP string, port int32) 
 	c := p.client(ip, port)
 	defer c.Close()
 	return c.Do(ctx, "REPLICAOF", primaryIP, strconv.Itoa(int(port))).Err()
+}
+
+// PauseWrites holds the writes of every client of the node at ip for d (CLIENT PAUSE WRITE): they wait, not
+// fail, and replication goes on, so the replicas catch up with a primary whose offset no longer moves.
+func (p Redis) PauseWrites(ctx context.Context, ip string, port int32, d time.Duration) error {
+	c := p.client(ip, port)
+	defer c.Close()
+	return c.Do(ctx, "CLIENT", "PAUSE", strconv.FormatInt(d.Milliseconds(), 10), "WRITE").Err()
+}
+
+// UnpauseWrites lets the node's held writes go on (CLIENT UNPAUSE).
+func (p Redis) UnpauseWrites(ctx context.Context, ip string, port int32) error {
+	c := p.client(ip, port)
+	defer c.Close()
+	return c.Do(ctx, "CLIENT", "UNPAUSE").Err()
+}
+
+// ReplicationOffset reads the node's replication offset: master_repl_offset on a primary,
+// slave_repl_offset on a replica.
+func (p Redis) ReplicationOffset(ctx context.Context, ip string, port int32) (int64, error) {
+	c := p.client(ip, port)
+	defer c.Close()
+	info, err := c.InfoMap(ctx, "replication").Result()
+	if err != nil {
+		return 0, err
+	}
+	return health.ParseRedisInfo(info["Replication"], nil, nil).ReplOffset, nil
 }

@@ -78,7 +78,8 @@ func Setup(mgr ctrl.Manager, cfg Config) (*RemediationPolicyReconciler, error) {
 	asg := &asgengine.Engine{
 		Client: mgr.GetClient(), AutoScaling: clients.AutoScaling, EC2: clients.EC2, Timings: timings, Validation: validation,
 		Observer: &asgobservation.Builder{AutoScaling: clients.AutoScaling, EC2: clients.EC2, HTTP: probe.HTTP{},
-			NewRedis: func(c probe.RedisCredentials) probe.RedisProber { return probe.Redis{Credentials: c} }},
+			NewRedis:    func(c probe.RedisCredentials) probe.RedisProber { return probe.Redis{Credentials: c} },
+			NewSentinel: func(c probe.RedisCredentials) probe.SentinelProber { return probe.Sentinel{Credentials: c} }},
 		NewRedis: func(c probe.RedisCredentials) asgengine.RedisActions {
 			var actions asgengine.RedisActions = probe.Redis{Credentials: c}
 			if cfg.WrapRedisActions != nil {
@@ -86,6 +87,7 @@ func Setup(mgr ctrl.Manager, cfg Config) (*RemediationPolicyReconciler, error) {
 			}
 			return actions
 		},
+		NewSentinel: func(c probe.RedisCredentials) asgengine.SentinelActions { return probe.Sentinel{Credentials: c} },
 	}
 	ec := &elasticacheengine.Engine{
 		Client: mgr.GetClient(), ElastiCache: clients.ElastiCache, Timings: timings, TestFailoverQuota: cfg.TestFailoverQuota,

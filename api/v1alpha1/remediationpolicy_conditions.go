@@ -114,6 +114,16 @@ const (
 	ReasonHandOffAborted = "HandOffAborted"
 	// ReasonHandOffFailed: Redis aborted the hand-off every time it was issued; the primary was not touched.
 	ReasonHandOffFailed = "HandOffFailed"
+	// ReasonSentinelUnreachable: a Sentinel of health.redis.sentinel does not answer (nothing listening, AUTH
+	// refused, a timeout).
+	ReasonSentinelUnreachable = "SentinelUnreachable"
+	// ReasonSentinelMasterUnknown: a Sentinel monitors no master named health.redis.sentinel.masterName.
+	ReasonSentinelMasterUnknown = "SentinelMasterUnknown"
+	// ReasonSentinelNoQuorum: a Sentinel says a failover could not be authorized (SENTINEL CKQUORUM).
+	ReasonSentinelNoQuorum = "SentinelNoQuorum"
+	// ReasonSentinelDisagrees: a Sentinel names another primary than the nodes, or does not know (or sees
+	// down) a replica.
+	ReasonSentinelDisagrees = "SentinelDisagrees"
 	// ReasonAWSError: an AWS call failed with an error that is retried.
 	ReasonAWSError = "AWSError"
 	// ReasonInvalidSpec: the spec is invalid in a way admission could not catch.

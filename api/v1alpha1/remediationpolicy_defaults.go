@@ -47,6 +47,14 @@ func (h HealthSpec) NodeTimeoutOrDefault() time.Duration {
 	return h.NodeTimeout.Duration
 }
 
+// RedisSentinel is health.redis.sentinel, nil when either is unset.
+func (h HealthSpec) RedisSentinel() *RedisSentinel {
+	if h.Redis == nil {
+		return nil
+	}
+	return h.Redis.Sentinel
+}
+
 // PortOrDefault is redis.port or its default.
 func (r RedisHealth) PortOrDefault() int32 {
 	if r.Port == 0 {

@@ -325,6 +325,13 @@ type ASGStepStatus struct {
 	// surge never leaves a broken extra node or a raised max size behind.
 	// +optional
 	Unwinding bool `json:"unwinding,omitempty"`
+
+	// handOffRefusal says why the last attempt of a HandOffPrimary step through Sentinel did not start: the
+	// Sentinel's refusal (NOGOODSLAVE), or replicas that did not catch up with the primary's held writes. The
+	// step's message quotes it when the hand-off is asked again.
+	// +optional
+	// +kubebuilder:validation:MaxLength=512
+	HandOffRefusal string `json:"handOffRefusal,omitempty"`
 }
 
 // GroupCapacity is an Auto Scaling group's desired capacity and max size.

@@ -37,13 +37,17 @@ const handOffTimeout = 5 * time.Second
 // act performs the decision's one mutating action; each AWS call and Redis command goes through
 // rollout.Mutate, which writes the audit log. Every action is idempotent, so repeating it after a crash does
 // no harm. An action may leave what it did in the step's message (the versions it created or deleted).
-func (e *Engine) act(ctx context.Context, policy *v1.RemediationPolicy, c *asgobservation.Cluster, d *asgplanner.Decision, st *v1.ASGStatus) error {
+func (e *Engine) act(ctx context.Context, policy *v1.RemediationPolicy, c *asgobservation.Cluster, credentials asgobservation.Credentials, d *asgplanner.Decision, st *v1.ASGStatus) error {
 	step := d.Step
 	switch d.Action {
 	case asgplanner.ActionPrepareLaunchTemplate:
 		return e.prepareLaunch(ctx, policy, c, step)
 	case asgplanner.ActionHandOff:
-		return e.handOff(ctx, policy, c, step)
+		return e.handOff(ctx, policy, c, e.NewRedis(credentials.Nodes), step)
+	case asgplanner.ActionSentinelFailover:
+		return e.sentinelFailover(ctx, policy, c, e.NewRedis(credentials.Nodes), e.NewSentinel(credentials.Sentinels), step)
+	case asgplanner.ActionDemoteOldPrimary:
+		return e.demoteOldPrimary(ctx, policy, c, e.NewRedis(credentials.Nodes), step)
 	case asgplanner.ActionTerminate:
 		return e.terminate(ctx, step.Group, step.InstanceID, false)
 	case asgplanner.ActionTerminateWithDecrement:
@@ -190,12 +194,7 @@ func clientToken(policy *v1.RemediationPolicy, templateID string, step *v1.StepS
 // handOff moves the primary role off the step's node to the replica the step chose: a coordinated FAILOVER
 // while the node is still primary, then re-pointing the other replicas at the new primary (FAILOVER leaves
 // them following the old one).
-func (e *Engine) handOff(ctx context.Context, policy *v1.RemediationPolicy, c *asgobservation.Cluster, step *v1.StepStatus) error {
-	credentials, _, err := rollout.RedisCredentials(ctx, e.Client, policy)
-	if err != nil {
-		return err
-	}
-	redis := e.NewRedis(credentials)
+func (e *Engine) handOff(ctx context.Context, policy *v1.RemediationPolicy, c *asgobservation.Cluster, redis RedisActions, step *v1.StepStatus) error {
 	port := policy.Spec.Health.Redis.PortOrDefault()
 	old, _ := c.Node(step.InstanceID)
 	if old.Role() == v1.RolePrimary {
@@ -213,13 +212,21 @@ func (e *Engine) handOff(ctx context.Context, policy *v1.RemediationPolicy, c *a
 		return fmt.Errorf("the cluster has no single primary to re-point replicas at")
 	}
 	for _, n := range c.ReplicasNotFollowingPrimary() {
-		err := rollout.Mutate(ctx, "RedisReplicaOf", []any{"instanceId", n.InstanceID, "primary", primary.InstanceID,
-			"redisCommand", fmt.Sprintf("REPLICAOF %s %d", primary.PrivateIP, port)}, func(ctx context.Context) error {
-			return redis.ReplicaOf(ctx, n.PrivateIP, primary.PrivateIP, port)
-		})
-		if err != nil {
-			return fmt.Errorf("re-pointing %s at %s: %w", n.InstanceID, primary.InstanceID, err)
+		if err := replicaOf(ctx, redis, n, primary, port); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// replicaOf makes node n replicate from primary (REPLICAOF).
+func replicaOf(ctx context.Context, redis RedisActions, n, primary asgobservation.Node, port int32) error {
+	err := rollout.Mutate(ctx, "RedisReplicaOf", []any{"instanceId", n.InstanceID, "primary", primary.InstanceID,
+		"redisCommand", fmt.Sprintf("REPLICAOF %s %d", primary.PrivateIP, port)}, func(ctx context.Context) error {
+		return redis.ReplicaOf(ctx, n.PrivateIP, primary.PrivateIP, port)
+	})
+	if err != nil {
+		return fmt.Errorf("re-pointing %s at %s: %w", n.InstanceID, primary.InstanceID, err)
 	}
 	return nil
 }

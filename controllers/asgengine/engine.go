@@ -39,6 +39,14 @@ import (
 type RedisActions interface {
 	Failover(ctx context.Context, primaryIP, targetIP string, port int32, timeout time.Duration) error
 	ReplicaOf(ctx context.Context, ip, primaryIP string, port int32) error
+	PauseWrites(ctx context.Context, ip string, port int32, d time.Duration) error
+	UnpauseWrites(ctx context.Context, ip string, port int32) error
+	ReplicationOffset(ctx context.Context, ip string, port int32) (int64, error)
+}
+
+// SentinelActions asks a Sentinel to fail a master over (a refusal is a *probe.FailoverRefusal).
+type SentinelActions interface {
+	Failover(ctx context.Context, address, masterName string) error
 }
 
 // Engine rolls ASG-backed clusters.
@@ -49,9 +57,14 @@ type Engine struct {
 	EC2         awsclient.EC2API
 	Observer    *asgobservation.Builder
 	// NewRedis returns the Redis actions, authenticating with a policy's credentials.
-	NewRedis   func(probe.RedisCredentials) RedisActions
-	Timings    rollout.Timings
-	Validation *rollout.ValidationCache
+	NewRedis func(probe.RedisCredentials) RedisActions
+	// NewSentinel returns the Sentinel actions, authenticating with a policy's Sentinel credentials.
+	NewSentinel func(probe.RedisCredentials) SentinelActions
+	Timings     rollout.Timings
+	Validation  *rollout.ValidationCache
+	// ReplicaCatchUp bounds how long a hand-off through Sentinel waits for the replicas to have the primary's
+	// held writes before it gives the attempt up (default 5s, as FAILOVER's TIMEOUT).
+	ReplicaCatchUp time.Duration
 }
 
 var _ rollout.Engine = (*Engine)(nil)
@@ -71,7 +84,7 @@ func settled(p *v1.RemediationPolicy) bool {
 
 func (e *Engine) reconcile(ctx context.Context, req rollout.Request, opts asgobservation.Options) (rollout.Outcome, error) {
 	policy, now, timings := req.Policy, req.Now, e.Timings.OrDefault()
-	credentials, stop, err := req.RedisCredentials(ctx, e.Client, timings.Blocked)
+	credentials, stop, err := e.credentials(ctx, req, timings.Blocked)
 	if stop != nil {
 		return *stop, err
 	}
@@ -129,7 +142,7 @@ func (e *Engine) reconcile(ctx context.Context, req rollout.Request, opts asgobs
 			blocked.Observed = observed(policy, cluster, gates, d.Step, nil, now)
 			return *blocked, nil
 		}
-		if err := e.recordAndAct(ctx, req, cluster, &d, asgStatus); err != nil {
+		if err := e.recordAndAct(ctx, req, cluster, credentials, &d, asgStatus); err != nil {
 			return rollout.Transient(err), err
 		}
 		if d.Step != nil && d.Step.RetryAt != nil {
@@ -169,7 +182,7 @@ func after(in asgplanner.Input, d asgplanner.Decision, st *v1.ASGStatus) asgplan
 // recordAndAct checkpoints the decision's step (when it is new or changed) before its action, performs the
 // action, and records on the step what happened: done, or refused (with the time to try again). It returns
 // only errors worth retrying with backoff (throttling, a server error, the API server).
-func (e *Engine) recordAndAct(ctx context.Context, req rollout.Request, cluster *asgobservation.Cluster, d *asgplanner.Decision, asgStatus *v1.ASGStatus) error {
+func (e *Engine) recordAndAct(ctx context.Context, req rollout.Request, cluster *asgobservation.Cluster, credentials asgobservation.Credentials, d *asgplanner.Decision, asgStatus *v1.ASGStatus) error {
 	if d.Action == asgplanner.ActionPrepareLaunchTemplate {
 		// Before any group moves: what cleanup will have to delete is on the API server first.
 		asgStatus.CleanupDue = true
@@ -183,7 +196,7 @@ func (e *Engine) recordAndAct(ctx context.Context, req rollout.Request, cluster 
 			return err
 		}
 	}
-	err := e.act(ctx, req.Policy, cluster, d, asgStatus)
+	err := e.act(ctx, req.Policy, cluster, credentials, d, asgStatus)
 	step := d.Step
 	switch {
 	case err == nil:
@@ -197,6 +210,17 @@ func (e *Engine) recordAndAct(ctx context.Context, req rollout.Request, cluster 
 		return nil
 	}
 	return err
+}
+
+// credentials reads what the policy's nodes and Sentinels authenticate with, or the outcome to report
+// instead.
+func (e *Engine) credentials(ctx context.Context, req rollout.Request, blocked time.Duration) (asgobservation.Credentials, *rollout.Outcome, error) {
+	nodes, stop, err := req.RedisCredentials(ctx, e.Client, blocked)
+	if stop != nil {
+		return asgobservation.Credentials{}, stop, err
+	}
+	sentinels, stop, err := req.SentinelCredentials(ctx, e.Client, nodes, blocked)
+	return asgobservation.Credentials{Nodes: nodes, Sentinels: sentinels}, stop, err
 }
 
 // observed is the cluster as this reconcile saw it, for the status.

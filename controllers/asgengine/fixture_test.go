@@ -64,6 +64,8 @@ type fixtureOptions struct {
 	untaggedTemplate bool
 	// version is how the groups name the template's version (default "1").
 	version string
+	// sentinel has the policy name Sentinels, which the fake Redis answers for.
+	sentinel bool
 }
 
 func newFixture(t *testing.T, o fixtureOptions) *fixture {
@@ -91,6 +93,17 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 			LaunchTemplateID: f.ltID, Version: version, Tags: map[string]string{v1.OptInTagKey: tagged}})).To(Succeed())
 	}
 	f.redis.primary = f.Sim.GroupInstances("sessions-a")[0].PrivateIP
+	f.redis.serving = func() []string {
+		var ips []string
+		for _, g := range f.groups {
+			for _, inst := range f.Sim.GroupInstances(g) {
+				if inst.LifecycleState == awssim.StateInService {
+					ips = append(ips, inst.PrivateIP)
+				}
+			}
+		}
+		return ips
+	}
 	cfg := f.Serve()
 	clients := awsclient.NewClients(cfg)
 	f.Policy = &v1.RemediationPolicy{
@@ -105,8 +118,13 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	f.engine = &asgengine.Engine{
 		AutoScaling: clients.AutoScaling, EC2: clients.EC2, Timings: timings, Validation: &rollout.ValidationCache{TTL: time.Hour},
 		Observer: &asgobservation.Builder{AutoScaling: clients.AutoScaling, EC2: clients.EC2,
-			NewRedis: func(probe.RedisCredentials) probe.RedisProber { return f.redis }},
-		NewRedis: func(probe.RedisCredentials) asgengine.RedisActions { return f.redis },
+			NewRedis:    func(probe.RedisCredentials) probe.RedisProber { return f.redis },
+			NewSentinel: func(probe.RedisCredentials) probe.SentinelProber { return f.redis }},
+		NewRedis:    func(probe.RedisCredentials) asgengine.RedisActions { return f.redis },
+		NewSentinel: func(probe.RedisCredentials) asgengine.SentinelActions { return fakeSentinel{f.redis} },
+	}
+	if o.sentinel {
+		f.Policy.Spec.Health.Redis.Sentinel = &v1.RedisSentinel{Addresses: []string{"127.0.0.1:26379", "127.0.0.1:26380"}, MasterName: "sessions"}
 	}
 	f.Engine = f.engine
 	f.withPolicies()
@@ -121,16 +139,28 @@ func (f *fixture) withPolicies(others ...client.Object) {
 
 // fakeRedis answers INFO for every node: the node at primary is the Redis primary, every other node a
 // caught-up replica of it. FAILOVER moves the role (or, when abort is set, is aborted by "Redis").
+//
+// It also plays the Sentinels: they name primary, know every other serving node as a replica, and
+// SENTINEL FAILOVER promotes promote (default: the first other serving node) and leaves the old primary a
+// primary (stale) until REPLICAOF demotes it, as Sentinel does while the old primary holds its writes; when
+// refuse is set, Sentinel refuses with NOGOODSLAVE instead. sentinelNames, when set, is what the Sentinels
+// name instead of the primary.
 type fakeRedis struct {
 	primary  string
 	abort    int
 	commands []string
+
+	serving       func() []string
+	stale         string
+	promote       string
+	refuse        int
+	sentinelNames string
 }
 
 func newFakeRedis() *fakeRedis { return &fakeRedis{} }
 
 func (r *fakeRedis) Probe(_ context.Context, ip string, _ int32) health.RedisInfo {
-	if ip == r.primary {
+	if ip == r.primary || ip == r.stale {
 		return health.RedisInfo{Role: "master", ReplOffset: 100, FailoverState: "no-failover"}
 	}
 	return health.RedisInfo{Role: "slave", MasterHost: r.primary, MasterLinkUp: true, ReplOffset: 100}
@@ -148,7 +178,61 @@ func (r *fakeRedis) Failover(_ context.Context, primaryIP, targetIP string, _ in
 
 func (r *fakeRedis) ReplicaOf(_ context.Context, ip, primaryIP string, _ int32) error {
 	r.commands = append(r.commands, "REPLICAOF "+ip+" "+primaryIP)
+	if ip == r.stale && primaryIP == r.primary {
+		r.stale = ""
+	}
 	return nil
+}
+
+func (r *fakeRedis) PauseWrites(_ context.Context, ip string, _ int32, _ time.Duration) error {
+	r.commands = append(r.commands, "CLIENT PAUSE "+ip)
+	return nil
+}
+
+func (r *fakeRedis) UnpauseWrites(_ context.Context, ip string, _ int32) error {
+	r.commands = append(r.commands, "CLIENT UNPAUSE "+ip)
+	return nil
+}
+
+func (r *fakeRedis) ReplicationOffset(context.Context, string, int32) (int64, error) { return 100, nil }
+
+// Observe answers for a Sentinel.
+func (r *fakeRedis) Observe(_ context.Context, address, _ string) health.SentinelView {
+	named := r.primary
+	if r.sentinelNames != "" {
+		named = r.sentinelNames
+	}
+	v := health.SentinelView{Address: address, Monitors: true, Primary: named + ":6379", Replicas: map[string]health.SentinelReplica{}}
+	for _, ip := range r.serving() {
+		if ip != r.primary {
+			v.Replicas[ip+":6379"] = health.SentinelReplica{Flags: "slave"}
+		}
+	}
+	return v
+}
+
+// Failover answers SENTINEL FAILOVER (the SentinelActions one; the node's FAILOVER has another signature).
+func (r *fakeRedis) sentinelFailover(address string) error {
+	r.commands = append(r.commands, "SENTINEL FAILOVER sessions @"+address)
+	if r.refuse > 0 {
+		r.refuse--
+		return &probe.FailoverRefusal{Sentinel: address, Reply: "NOGOODSLAVE No suitable replica to promote"}
+	}
+	promote := r.promote
+	for _, ip := range r.serving() {
+		if promote == "" && ip != r.primary {
+			promote = ip
+		}
+	}
+	r.stale, r.primary = r.primary, promote
+	return nil
+}
+
+// fakeSentinel is the fake Redis seen as SentinelActions.
+type fakeSentinel struct{ *fakeRedis }
+
+func (s fakeSentinel) Failover(_ context.Context, address, _ string) error {
+	return s.sentinelFailover(address)
 }
 
 func ptr[T any](v T) *T { return &v }

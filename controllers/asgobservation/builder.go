@@ -42,12 +42,21 @@ type Builder struct {
 	HTTP        HTTPProber
 	// NewRedis returns a Redis prober that authenticates with the cluster's credentials.
 	NewRedis func(probe.RedisCredentials) probe.RedisProber
+	// NewSentinel returns a Sentinel prober that authenticates with the Sentinels' credentials.
+	NewSentinel func(probe.RedisCredentials) probe.SentinelProber
 
 	mu        sync.Mutex
 	versions  map[string]awsclient.TemplateVersion // templateID/number
 	pointers  map[string]templatePointers          // templateID
 	instances map[string]knownInstance
 	swept     time.Time
+}
+
+// Credentials are what the probes of a cluster authenticate and encrypt with: the nodes', and the
+// Sentinels' when health.redis.sentinel is set.
+type Credentials struct {
+	Nodes     probe.RedisCredentials
+	Sentinels probe.RedisCredentials
 }
 
 // templatePointers are a template's $Default and $Latest version numbers, as read at a time.
@@ -81,7 +90,7 @@ type Options struct {
 // DescribeInstances for instances it has not seen before, and one DescribeInstanceStatus when every
 // serving node is InService (a node still launching or leaving fails its InService gate anyway, so no
 // step can start or finish on status checks until then) and the options do not skip it.
-func (b *Builder) Observe(ctx context.Context, spec v1.RemediationPolicySpec, credentials probe.RedisCredentials, now time.Time, opts Options) (*Cluster, error) {
+func (b *Builder) Observe(ctx context.Context, spec v1.RemediationPolicySpec, credentials Credentials, now time.Time, opts Options) (*Cluster, error) {
 	names := spec.Target.AutoScalingGroups.Names
 	groups, err := awsclient.DescribeGroups(ctx, b.AutoScaling, names)
 	if err != nil {
@@ -90,6 +99,9 @@ func (b *Builder) Observe(ctx context.Context, spec v1.RemediationPolicySpec, cr
 	c := &Cluster{Now: now}
 	if err := b.readPointers(ctx, groups, now, opts.Settled); err != nil {
 		return nil, fmt.Errorf("describing launch templates: %w", err)
+	}
+	if spec.Health.Redis != nil {
+		c.RedisPort = spec.Health.Redis.PortOrDefault()
 	}
 	var ids []string
 	members := map[string]awsclient.GroupInstance{}
@@ -313,13 +325,24 @@ func isNumber(version string) bool {
 	return err == nil
 }
 
-// probe reads every serving node's Redis and HTTP status in parallel.
-func (b *Builder) probe(ctx context.Context, c *Cluster, h v1.HealthSpec, credentials probe.RedisCredentials) {
+// probe reads every serving node's Redis and HTTP status, and what every Sentinel says, in parallel.
+func (b *Builder) probe(ctx context.Context, c *Cluster, h v1.HealthSpec, credentials Credentials) {
 	var redis probe.RedisProber
 	if h.Redis != nil {
-		redis = b.NewRedis(credentials)
+		redis = b.NewRedis(credentials.Nodes)
 	}
 	var wg sync.WaitGroup
+	if h.Redis != nil && h.Redis.Sentinel != nil {
+		sentinel := b.NewSentinel(credentials.Sentinels)
+		c.Sentinels = make([]health.SentinelView, len(h.Redis.Sentinel.Addresses))
+		for i, address := range h.Redis.Sentinel.Addresses {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c.Sentinels[i] = sentinel.Observe(ctx, address, h.Redis.Sentinel.MasterName)
+			}()
+		}
+	}
 	for i := range c.Nodes {
 		n := &c.Nodes[i]
 		if n.Leaving() || n.PrivateIP == "" {

@@ -125,11 +125,15 @@ type Cluster struct {
 	Nodes  []Node
 	// MissingGroups are names from the spec that Auto Scaling does not know.
 	MissingGroups []string
-	// ClusterGates are the gates on the cluster as a whole (capacity, a single primary).
+	// ClusterGates are the gates on the cluster as a whole (capacity, a single primary, the Sentinels).
 	ClusterGates []health.Result
 	// StatusChecked says the serving nodes' EC2 status checks were read (see Builder.Observe); when they
 	// were not, the nodes carry no EC2Status gate.
 	StatusChecked bool
+	// RedisPort is the nodes' Redis port (health.redis.port), 0 without a Redis gate.
+	RedisPort int32
+	// Sentinels are what each Sentinel of health.redis.sentinel said, in spec order; nil without Sentinel.
+	Sentinels []health.SentinelView
 }
 
 // allServingInService says whether every node that is not leaving is InService.

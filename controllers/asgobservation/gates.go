@@ -102,6 +102,9 @@ func clusterGates(c *Cluster, h v1.HealthSpec, primaries int) []health.Result {
 			out = append(out, health.Result{Gate: health.GateSinglePrimary, Reason: "PrimaryCount",
 				Message: fmt.Sprintf("the cluster has %d Redis primaries, want exactly 1", primaries)})
 		}
+		if h.Redis.Sentinel != nil {
+			out = append(out, SentinelGates(c, h.Redis.Sentinel)...)
+		}
 	}
 	return out
 }

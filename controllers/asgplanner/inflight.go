@@ -98,10 +98,12 @@ func act(in Input, step *v1.StepStatus, action Action) Decision {
 }
 
 // completesAtOnce says whether the action's effect is there as soon as AWS answers (a launch template
-// version, a group's settings, deleted versions): the step is looked at again right away instead of after
-// a polling interval, which a node's launch needs but these do not. Looking early costs no extra call.
+// version, a group's settings, deleted versions) or within a second (Sentinel's promotion, a demoted
+// primary's sync): the step is looked at again right away instead of after a polling interval, which a
+// node's launch needs but these do not. Looking early costs no extra call; after a Sentinel failover it
+// matters, since the old primary holds its writes until the next look demotes it.
 func (a Action) completesAtOnce() bool {
-	return a == ActionPrepareLaunchTemplate || a == ActionCleanup || a == ActionRestoreCapacity
+	return a == ActionPrepareLaunchTemplate || a == ActionCleanup || a == ActionRestoreCapacity || a == ActionSentinelFailover || a == ActionDemoteOldPrimary
 }
 
 // done finishes the step and plans the next one on the same observation.
@@ -206,6 +208,9 @@ func planPrepare(in Input, step *v1.StepStatus) Decision {
 // replica did not catch up in time) is issued again, a bounded number of times; the old primary is never
 // terminated while it is the primary.
 func planHandOff(in Input, step *v1.StepStatus) Decision {
+	if in.Spec.Health.RedisSentinel() != nil {
+		return planSentinelHandOff(in, step)
+	}
 	c := in.Cluster
 	node, ok := c.Node(step.InstanceID)
 	if !ok || node.Leaving() {

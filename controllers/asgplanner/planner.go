@@ -60,6 +60,12 @@ const (
 	ActionRestoreDesired Action = "RestoreDesiredCapacity"
 	// ActionCleanup: delete launch template versions and launch configurations the rollout no longer needs.
 	ActionCleanup Action = "Cleanup"
+	// ActionSentinelFailover: hand the step's primary off through Sentinel: hold its writes, wait for its
+	// replicas to have every write, and ask a Sentinel to fail the master over (SENTINEL FAILOVER).
+	ActionSentinelFailover Action = "SentinelFailover"
+	// ActionDemoteOldPrimary: make the step's node, a primary whose writes are held, a replica of the primary
+	// Sentinel promoted, and release its writes.
+	ActionDemoteOldPrimary Action = "DemoteOldPrimary"
 )
 
 // MaxHandOffAttempts bounds how often a hand-off Redis aborted is issued again before the step fails.
@@ -215,17 +221,41 @@ func prepare(in Input, groups []asgobservation.Group) Decision {
 	return started(in, step, ActionPrepareLaunchTemplate)
 }
 
-// handOff starts moving the primary role from an outdated primary to the most caught-up healthy replica.
+// handOff starts moving the primary role from an outdated primary to the most caught-up healthy replica, or
+// through Sentinel when Sentinel watches the nodes.
 func handOff(in Input, primary asgobservation.Node) Decision {
-	target, ok := HandOffTarget(in.Cluster, primary.InstanceID)
+	target, ok := handOffTarget(in, primary.InstanceID)
 	if !ok {
 		return Decision{Phase: v1.PhaseBlocked, Reason: v1.ReasonGateBlocked, RequeueAfter: in.Timings.Blocked,
-			Message: fmt.Sprintf("primary %s is outdated but no healthy replica can take over its role", primary.InstanceID)}
+			Message: noHandOffTarget(in, primary)}
 	}
 	step := newStep(in, v1.StepHandOffPrimary, primary)
 	step.HandOffTo = target.InstanceID
+	if sentinel := in.Spec.Health.RedisSentinel(); sentinel != nil {
+		step.Message = fmt.Sprintf("asking Sentinel to move the Redis primary role of %s off %s; it should promote %s (lowest replica-priority, then most caught up)",
+			sentinel.MasterName, primary.InstanceID, target.InstanceID)
+		return started(in, step, ActionSentinelFailover)
+	}
 	step.Message = fmt.Sprintf("moving the Redis primary role from %s to %s, the most caught-up healthy replica", primary.InstanceID, target.InstanceID)
 	return started(in, step, ActionHandOff)
+}
+
+// handOffTarget is the replica the primary role goes to: the one FAILOVER TO is given, or the one Sentinel
+// is expected to promote.
+func handOffTarget(in Input, primaryID string) (asgobservation.Node, bool) {
+	if in.Spec.Health.RedisSentinel() != nil {
+		return SentinelCandidate(in.Cluster, primaryID)
+	}
+	return HandOffTarget(in.Cluster, primaryID)
+}
+
+// noHandOffTarget says why no replica can take an outdated primary's role.
+func noHandOffTarget(in Input, primary asgobservation.Node) string {
+	message := fmt.Sprintf("primary %s is outdated but no healthy replica can take over its role", primary.InstanceID)
+	if in.Spec.Health.RedisSentinel() != nil {
+		message += " (Sentinel never promotes a replica whose replica-priority is 0)"
+	}
+	return message
 }
 
 // replace starts replacing a node the way strategy.replacement says: terminate first (the group launches
@@ -312,7 +342,24 @@ func preflight(in Input, outdated []asgobservation.Node) (Decision, bool) {
 		wait := in.Gates.StableAt(stableFor).Sub(in.Now)
 		return Decision{Phase: phase, Reason: reason, Message: blocked.Message, RequeueAfter: max(min(in.Timings.Transition, wait), in.Timings.Transition/10)}, false
 	}
-	return Decision{Phase: v1.PhaseBlocked, Reason: v1.ReasonGateBlocked, Message: blocked.Message, RequeueAfter: in.Timings.Blocked}, false
+	return Decision{Phase: v1.PhaseBlocked, Reason: blockedReason(blocked.Gate), Message: blocked.Message, RequeueAfter: in.Timings.Blocked}, false
+}
+
+// sentinelReasons are the condition reasons of the Sentinel gates: what to do about a Sentinel differs from
+// what to do about a node, so each says which question the Sentinels did not answer as they should.
+var sentinelReasons = map[string]string{
+	health.GateSentinelReachable: v1.ReasonSentinelUnreachable,
+	health.GateSentinelMonitors:  v1.ReasonSentinelMasterUnknown,
+	health.GateSentinelQuorum:    v1.ReasonSentinelNoQuorum,
+	health.GateSentinelAgrees:    v1.ReasonSentinelDisagrees,
+}
+
+// blockedReason is the condition reason of a gate that blocks.
+func blockedReason(gate string) string {
+	if reason, ok := sentinelReasons[gate]; ok {
+		return reason
+	}
+	return v1.ReasonGateBlocked
 }
 
 // NextNode picks the next outdated node: the primary goes last of all; before it, unhealthy nodes first

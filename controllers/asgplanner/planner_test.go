@@ -139,12 +139,29 @@ func goal(in *planner.Input, g v1.ImageAndType) {
 	in.Spec.Desired = v1.DesiredSpec{ImageID: g.ImageID, InstanceType: g.InstanceType}
 }
 
+// planCase is a case of a planner table: a sentence, the input, what the decision must be.
+type planCase struct {
+	name   string
+	input  func() planner.Input
+	expect func(g Gomega, d planner.Decision)
+}
+
+// runPlanCases plans each case's input, the gates having held for an hour unless the case says otherwise.
+func runPlanCases(t *testing.T, cases []planCase) {
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := NewWithT(t)
+			in := c.input()
+			if in.Gates.NodeSince == nil {
+				in.Gates = held(in.Cluster, time.Hour)
+			}
+			c.expect(g, planner.Plan(in))
+		})
+	}
+}
+
 func TestPlan(t *testing.T) {
-	cases := []struct {
-		name   string
-		input  func() planner.Input
-		expect func(g Gomega, d planner.Decision)
-	}{
+	cases := []planCase{
 		{"when the groups still launch the old AMI, it prepares a launch template version first and looks again right after", func() planner.Input {
 			return input(cluster(oldGoal, allOld()...))
 		}, func(g Gomega, d planner.Decision) {
@@ -1055,16 +1072,7 @@ func TestPlan(t *testing.T) {
 			g.Expect(d.Step.Goal.ImageID).To(Equal("ami-0000000c"))
 		}},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			g := NewWithT(t)
-			in := c.input()
-			if in.Gates.NodeSince == nil {
-				in.Gates = held(in.Cluster, time.Hour)
-			}
-			c.expect(g, planner.Plan(in))
-		})
-	}
+	runPlanCases(t, cases)
 }
 
 // failingSurge is a SurgeFirst step on i-b past nodeTimeout: the group was raised from 1 to 2 and its new
@@ -1119,6 +1127,217 @@ func TestHandOffTargetIsTheMostCaughtUpHealthyReplica(t *testing.T) {
 	target, ok := planner.HandOffTarget(cluster(newGoal, node("i-a", "c-a", oldGoal, true), b, c3, unhealthy), "i-a")
 	g.Expect(ok).To(BeTrue())
 	g.Expect(target.InstanceID).To(Equal("i-c"))
+}
+
+// sentinelCluster is a cluster watched by the Sentinels views (see watching): primary i-a at 127.0.0.1
+// on the old goal, replicas i-b2 at 127.0.0.2 and i-c2 at 127.0.0.3 on the new one, unless nodes are given.
+func sentinelCluster(views []health.SentinelView, nodes ...asgobservation.Node) *asgobservation.Cluster {
+	if len(nodes) == 0 {
+		nodes = []asgobservation.Node{node("i-a", "c-a", oldGoal, true), at(node("i-b2", "c-b", newGoal, false), "127.0.0.2"), at(node("i-c2", "c-c", newGoal, false), "127.0.0.3")}
+	}
+	c := cluster(newGoal, nodes...)
+	c.RedisPort, c.Sentinels = 6379, views
+	c.ClusterGates = append(c.ClusterGates, asgobservation.SentinelGates(c, sentinelSpec().Health.Redis.Sentinel)...)
+	return c
+}
+
+// at gives a node another IP.
+func at(n asgobservation.Node, ip string) asgobservation.Node {
+	n.PrivateIP = ip
+	return n
+}
+
+// watching is a Sentinel at address that names primary (an IP) and knows replicas up.
+func watching(address, primary string, replicas ...string) health.SentinelView {
+	v := health.SentinelView{Address: address, Monitors: true, Primary: primary + ":6379", Replicas: map[string]health.SentinelReplica{}}
+	for _, ip := range replicas {
+		v.Replicas[ip+":6379"] = health.SentinelReplica{Flags: "slave"}
+	}
+	return v
+}
+
+// agreed is three Sentinels that agree with sentinelCluster's nodes.
+func agreed() []health.SentinelView {
+	return []health.SentinelView{watching("s1:26379", "127.0.0.1", "127.0.0.2", "127.0.0.3"), watching("s2:26379", "127.0.0.1", "127.0.0.2", "127.0.0.3"),
+		watching("s3:26379", "127.0.0.1", "127.0.0.2", "127.0.0.3")}
+}
+
+func sentinelSpec() v1.RemediationPolicySpec {
+	s := spec()
+	s.Health.Redis.Sentinel = &v1.RedisSentinel{Addresses: []string{"s1:26379", "s2:26379", "s3:26379"}, MasterName: "sessions"}
+	return s
+}
+
+// sentinelHandOff is a hand-off of i-a through Sentinel, asked once, predicted to promote i-b2.
+func sentinelHandOff(c *asgobservation.Cluster) planner.Input {
+	in := input(c)
+	in.Spec = sentinelSpec()
+	in.Step = step(v1.StepHandOffPrimary, "i-a", "c-a", now.Add(-5*time.Second))
+	in.Step.ActionTaken, in.Step.HandOffTo, in.Step.Attempts = true, "i-b2", 1
+	return in
+}
+
+// demoted is i-a after the hand-off: a replica of the node at primary.
+func demoted(primary string) asgobservation.Node {
+	a := node("i-a", "c-a", oldGoal, false)
+	a.PrivateIP, a.Redis.MasterHost = "127.0.0.1", primary
+	return a
+}
+
+// promotedB is i-b2 promoted, and i-c2 re-pointed at it.
+func promotedB() []asgobservation.Node {
+	b, c3 := at(node("i-b2", "c-b", newGoal, true), "127.0.0.2"), at(node("i-c2", "c-c", newGoal, false), "127.0.0.3")
+	c3.Redis.MasterHost = "127.0.0.2"
+	return []asgobservation.Node{b, c3}
+}
+
+func TestPlanWithSentinel(t *testing.T) {
+	cases := []planCase{
+		{"when only the primary is outdated, it asks Sentinel to fail over, predicts the replica Sentinel ranks first, and looks again right away", func() planner.Input {
+			c := sentinelCluster(agreed())
+			c.Nodes[1].Redis.ReplOffset, c.Nodes[1].Redis.ReplicaPriority = 100, 50
+			c.Nodes[2].Redis.ReplOffset, c.Nodes[2].Redis.ReplicaPriority = 90, 10
+			in := input(c)
+			in.Spec = sentinelSpec()
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionSentinelFailover))
+			g.Expect(d.Step.Type).To(Equal(v1.StepHandOffPrimary))
+			g.Expect(d.Step.HandOffTo).To(Equal("i-c2"), "a lower replica-priority wins over a larger offset, as in Sentinel")
+			g.Expect(d.Message).To(Equal("asking Sentinel to move the Redis primary role of sessions off i-a; it should promote i-c2 (lowest replica-priority, then most caught up)"))
+			g.Expect(d.RequeueAfter).To(Equal(rollout.DefaultTimings.Transition/10), "the old primary holds its writes until the next look")
+		}},
+		{"when every healthy replica has replica-priority 0, it blocks rather than ask Sentinel for a failover it must refuse", func() planner.Input {
+			c := sentinelCluster(agreed())
+			c.Nodes[1].Redis.NeverPromoted, c.Nodes[2].Redis.NeverPromoted = true, true
+			in := input(c)
+			in.Spec = sentinelSpec()
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Phase).To(Equal(v1.PhaseBlocked))
+			g.Expect(d.Message).To(Equal("primary i-a is outdated but no healthy replica can take over its role (Sentinel never promotes a replica whose replica-priority is 0)"))
+		}},
+		{"when Sentinel runs the failover it was asked for, it waits without asking again and looks again soon", func() planner.Input {
+			views := agreed()
+			views[0].FailoverInProgress = true
+			return sentinelHandOff(sentinelCluster(views))
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Step.Type).To(Equal(v1.StepHandOffPrimary))
+			g.Expect(d.Message).To(Equal("waiting for Sentinel to promote a replica of sessions; i-a holds its writes meanwhile"))
+			g.Expect(d.RequeueAfter).To(Equal(rollout.DefaultTimings.Transition / 10))
+		}},
+		{"when Sentinel has promoted a replica and the old primary still holds its writes as a primary, it demotes it even while paused", func() planner.Input {
+			views := agreed()
+			views[0].Primary = "127.0.0.2:6379"
+			in := sentinelHandOff(sentinelCluster(views, append([]asgobservation.Node{node("i-a", "c-a", oldGoal, true)}, promotedB()...)...))
+			in.Paused = true
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionDemoteOldPrimary))
+			g.Expect(d.Message).To(Equal("Sentinel promoted i-b2, as predicted; making i-a a replica of it and releasing its held writes"))
+		}},
+		{"when the old primary follows the new one but not every Sentinel names it yet, it waits before replacing the old node", func() planner.Input {
+			views := agreed()
+			views[0].Primary, views[1].Primary = "127.0.0.2:6379", "127.0.0.2:6379"
+			return sentinelHandOff(sentinelCluster(views, append([]asgobservation.Node{demoted("127.0.0.2")}, promotedB()...)...))
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Completed).To(BeNil())
+			g.Expect(d.Message).To(Equal("waiting for every Sentinel to name i-b2 as the primary of sessions"))
+		}},
+		{"when a replica still follows the old primary, it waits for Sentinel to re-point it rather than issue REPLICAOF behind its back", func() planner.Input {
+			views := agreed()
+			for i := range views {
+				views[i].Primary = "127.0.0.2:6379"
+			}
+			nodes := promotedB()
+			nodes[1].Redis.MasterHost = "127.0.0.1"
+			return sentinelHandOff(sentinelCluster(views, append([]asgobservation.Node{demoted("127.0.0.2")}, nodes...)...))
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Message).To(Equal("waiting for Sentinel to re-point replica i-c2 at the new primary i-b2"))
+		}},
+		{"when every Sentinel names the new primary and the old one is a healthy replica of it, it replaces the old node next", func() planner.Input {
+			views := agreed()
+			for i := range views {
+				views[i].Primary = "127.0.0.2:6379"
+			}
+			in := sentinelHandOff(sentinelCluster(views, append([]asgobservation.Node{demoted("127.0.0.2")}, promotedB()...)...))
+			in.Step.HandOffTo = "i-c2"
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Completed.Type).To(Equal(v1.StepHandOffPrimary))
+			g.Expect(d.Completed.Message).To(Equal("Sentinel moved the primary role of sessions from i-a to i-b2 (the prediction was i-c2: Sentinel also ranks by run id, and by offsets it read up to a second earlier)"))
+			g.Expect(d.Action).To(Equal(planner.ActionTerminate))
+			g.Expect(d.Step.InstanceID).To(Equal("i-a"))
+		}},
+		{"when Sentinel refused the failover and the old primary is still the primary, it asks again with HandOffAborted, quoting the refusal", func() planner.Input {
+			in := sentinelHandOff(sentinelCluster(agreed()))
+			in.Step.ASG.HandOffRefusal = "Sentinel s1:26379 refused the failover: NOGOODSLAVE No suitable replica to promote"
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionSentinelFailover))
+			g.Expect(d.Reason).To(Equal(v1.ReasonHandOffAborted))
+			g.Expect(d.Phase).To(Equal(v1.PhaseProgressing))
+			g.Expect(d.Message).To(Equal("Sentinel did not move the primary role of sessions off i-a (Sentinel s1:26379 refused the failover: NOGOODSLAVE No suitable replica to promote); asking again (attempt 2 of 5)"))
+		}},
+		{"when Sentinel's failover ended without a promotion, it asks again saying so", func() planner.Input {
+			return sentinelHandOff(sentinelCluster(agreed()))
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionSentinelFailover))
+			g.Expect(d.Message).To(ContainSubstring("(its failover ended without promoting a replica); asking again (attempt 2 of 5)"))
+		}},
+		{"when Sentinel did not fail over as many times as allowed, the step fails with HandOffFailed and the primary is not touched", func() planner.Input {
+			in := sentinelHandOff(sentinelCluster(agreed()))
+			in.Step.Attempts = planner.MaxHandOffAttempts
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.FailedTarget.Reason).To(Equal(v1.ReasonHandOffFailed))
+			g.Expect(d.Phase).To(Equal(v1.PhaseFailed))
+			g.Expect(d.FailedTarget.Message).To(ContainSubstring("in 5 attempts (the last: its failover ended without promoting a replica); i-a is still the primary"))
+		}},
+	}
+	runPlanCases(t, cases)
+}
+
+func TestASentinelGateThatFailsBlocksBeforeAnyStepWithItsOwnReason(t *testing.T) {
+	cases := []struct {
+		name    string
+		mutate  func(views []health.SentinelView)
+		reason  string
+		message string
+	}{
+		{"a Sentinel that does not answer", func(v []health.SentinelView) {
+			v[1] = health.SentinelView{Address: "s2:26379", Err: errors.New("dial tcp s2:26379: connect: connection refused")}
+		}, v1.ReasonSentinelUnreachable, "SentinelReachable on the cluster: Sentinel s2:26379 does not answer: dial tcp s2:26379: connect: connection refused"},
+		{"a Sentinel that monitors no master of the spec's name", func(v []health.SentinelView) { v[0] = health.SentinelView{Address: "s1:26379"} },
+			v1.ReasonSentinelMasterUnknown, "SentinelMonitors on the cluster: Sentinel s1:26379 monitors no master named sessions"},
+		{"a Sentinel that cannot reach its quorum", func(v []health.SentinelView) { v[2].NoQuorum = "NOQUORUM 1 usable Sentinels" },
+			v1.ReasonSentinelNoQuorum, "SentinelQuorum on the cluster: Sentinel s3:26379 cannot reach its quorum for sessions: NOQUORUM 1 usable Sentinels"},
+		{"a Sentinel that names another primary than the nodes", func(v []health.SentinelView) { v[0].Primary = "127.0.0.3:6379" },
+			v1.ReasonSentinelDisagrees, "SentinelAgrees on the cluster: Sentinel s1:26379 names 127.0.0.3:6379 as the primary of sessions, but the nodes' primary is i-a at 127.0.0.1:6379"},
+		{"a Sentinel that has not learnt of a replica", func(v []health.SentinelView) { delete(v[1].Replicas, "127.0.0.3:6379") },
+			v1.ReasonSentinelDisagrees, "SentinelAgrees on the cluster: Sentinel s2:26379 does not list replica i-c2 at 127.0.0.3:6379 among the replicas of sessions yet"},
+	}
+	for _, c := range cases {
+		t.Run("when "+c.name+", the policy is Blocked with "+c.reason+" and nothing starts", func(t *testing.T) {
+			g := NewWithT(t)
+			views := agreed()
+			c.mutate(views)
+			in := input(sentinelCluster(views))
+			in.Spec = sentinelSpec()
+			in.Gates = held(in.Cluster, time.Hour)
+			d := planner.Plan(in)
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Step).To(BeNil())
+			g.Expect(d.Phase).To(Equal(v1.PhaseBlocked))
+			g.Expect(d.Reason).To(Equal(c.reason))
+			g.Expect(d.Message).To(HavePrefix(c.message))
+		})
+	}
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -62,19 +62,51 @@ func RedisCredentials(ctx context.Context, reader client.Reader, policy *v1.Reme
 	return creds, "", nil
 }
 
+// SentinelCredentials reads what the policy's Sentinels (health.redis.sentinel) authenticate with: their own
+// ACL user and password. They are reached over TLS as the nodes are, so the nodes' credentials give the TLS
+// trust. Problems and errors are returned as RedisCredentials returns them.
+func SentinelCredentials(ctx context.Context, reader client.Reader, policy *v1.RemediationPolicy, nodes probe.RedisCredentials) (probe.RedisCredentials, string, error) {
+	r := policy.Spec.Health.Redis
+	if r == nil || r.Sentinel == nil {
+		return probe.RedisCredentials{}, "", nil
+	}
+	creds := probe.RedisCredentials{Username: r.Sentinel.Username, TLS: nodes.TLS}
+	if ref := r.Sentinel.PasswordSecretRef; ref != nil {
+		password, problem, err := secretValue(ctx, reader, policy.Namespace, *ref, "health.redis.sentinel.passwordSecretRef")
+		if problem != "" || err != nil {
+			return creds, problem, err
+		}
+		creds.Password = password
+	}
+	return creds, "", nil
+}
+
 // RedisCredentials reads the policy's Redis credentials; when it cannot, it returns the outcome to report
 // instead: a spec that names a missing Secret or key blocks until it is fixed, an API error is retried.
 func (r Request) RedisCredentials(ctx context.Context, reader client.Reader, blocked time.Duration) (probe.RedisCredentials, *Outcome, error) {
 	credentials, problem, err := RedisCredentials(ctx, reader, r.Policy)
+	return credentials, r.unusableCredentials(problem, err, blocked), err
+}
+
+// SentinelCredentials reads the policy's Sentinel credentials, or returns the outcome to report instead, as
+// RedisCredentials does.
+func (r Request) SentinelCredentials(ctx context.Context, reader client.Reader, nodes probe.RedisCredentials, blocked time.Duration) (probe.RedisCredentials, *Outcome, error) {
+	credentials, problem, err := SentinelCredentials(ctx, reader, r.Policy, nodes)
+	return credentials, r.unusableCredentials(problem, err, blocked), err
+}
+
+// unusableCredentials is the outcome of credentials that could not be read: an API error is retried, a spec
+// problem blocks until it is fixed; nil when they were read.
+func (r Request) unusableCredentials(problem string, err error, blocked time.Duration) *Outcome {
 	if err != nil {
 		o := Transient(err)
-		return credentials, &o, err
+		return &o
 	}
 	if problem != "" {
 		o := r.BadTarget(v1.ReasonInvalidSpec, problem, blocked)
-		return credentials, &o, nil
+		return &o
 	}
-	return credentials, nil, nil
+	return nil
 }
 
 func secretValue(ctx context.Context, reader client.Reader, namespace string, ref v1.SecretKeyReference, field string) (string, string, error) {

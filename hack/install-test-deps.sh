@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the tests need beyond Go modules: redis-server (real cache nodes). A no-op when present.
+# Installs what the tests need beyond Go modules: redis-server (real cache nodes, and real Redis Sentinels,
+# which the tests run as `redis-server --sentinel`: Debian's redis-sentinel package only adds a service and a
+# link to the same binary). A no-op when present.
 set -euo pipefail
 if command -v redis-server >/dev/null 2>&1; then
   exit 0

@@ -106,7 +106,7 @@ func TestWhenSentinelPromotesAnotherReplicaThanPredictedTheStepSaysSo(t *testing
 			promoted := f.instanceAt(f.redis.promote).ID
 			g.Expect(o.Completed.HandOffTo).NotTo(Equal(promoted))
 			g.Expect(o.Completed.Message).To(Equal(fmt.Sprintf("Sentinel moved the primary role of sessions from %s to %s (the prediction was %s: "+
-				"Sentinel also ranks by run id, and by offsets it read up to a second earlier)", primary.ID, promoted, o.Completed.HandOffTo)))
+				"Sentinel ranks replicas by the replication offsets it last read from them)", primary.ID, promoted, o.Completed.HandOffTo)))
 			return
 		}
 		f.Step(max(o.RequeueAfter, time.Second))

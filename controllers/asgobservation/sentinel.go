@@ -80,6 +80,22 @@ func (c *Cluster) SentinelPromoted(former Node) (Node, bool) {
 	return Node{}, false
 }
 
+// SentinelMissing names a Sentinel that answers but does not list n among the master's replicas, or sees
+// it down: a replica it could not promote. Empty when every Sentinel that answers knows n up, and without
+// Sentinels.
+func (c *Cluster) SentinelMissing(n Node) string {
+	address := c.RedisAddress(n)
+	for _, v := range c.Sentinels {
+		if v.Err != nil || !v.Monitors {
+			continue
+		}
+		if r, known := v.Replicas[address]; !known || r.Down() {
+			return v.Address
+		}
+	}
+	return ""
+}
+
 // SentinelFailoverRunning says whether a Sentinel runs a failover of the master.
 func (c *Cluster) SentinelFailoverRunning() bool {
 	for _, v := range c.Sentinels {

@@ -417,6 +417,12 @@ func awaitReplacement(in Input, step *v1.StepStatus) (Decision, bool) {
 		d.RequeueAfter = min(in.Timings.Transition, stableFor-held)
 		return d, false
 	}
+	if sentinel := in.Cluster.SentinelMissing(replacement); sentinel != "" {
+		// Until every Sentinel knows the new replica, a failover could not choose it: not done yet.
+		step.Message = fmt.Sprintf("replacement %s is healthy; waiting for Sentinel %s to list it among the replicas of %s (Sentinel reads the primary's INFO every 10 s)",
+			replacement.InstanceID, sentinel, in.Spec.Health.RedisSentinel().MasterName)
+		return started(in, step, ActionNone), false
+	}
 	return Decision{}, true
 }
 

@@ -1218,6 +1218,22 @@ func TestPlanWithSentinel(t *testing.T) {
 			g.Expect(d.Phase).To(Equal(v1.PhaseBlocked))
 			g.Expect(d.Message).To(Equal("primary i-a is outdated but no healthy replica can take over its role (Sentinel never promotes a replica whose replica-priority is 0)"))
 		}},
+		{"when a replacement has been healthy for stableFor but a Sentinel does not list it yet, the replacement is not done", func() planner.Input {
+			views := agreed()
+			delete(views[2].Replicas, "127.0.0.2:6379")
+			c := sentinelCluster(views, node("i-a", "c-a", oldGoal, true), at(node("i-b2", "c-b", newGoal, false), "127.0.0.2"), at(node("i-c", "c-c", oldGoal, false), "127.0.0.3"))
+			in := input(c)
+			in.Spec = sentinelSpec()
+			in.Step = step(v1.StepReplaceNode, "i-b", "c-b", now.Add(-time.Minute))
+			in.Step.ActionTaken = true
+			in.Step.HealthySince = ptr(metav1.NewTime(now.Add(-31 * time.Second)))
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Completed).To(BeNil())
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Phase).To(Equal(v1.PhaseProgressing), "Sentinel learns of it by itself: a wait, not a block")
+			g.Expect(d.Message).To(Equal("replacement i-b2 is healthy; waiting for Sentinel s3:26379 to list it among the replicas of sessions (Sentinel reads the primary's INFO every 10 s)"))
+		}},
 		{"when Sentinel runs the failover it was asked for, it waits without asking again and looks again soon", func() planner.Input {
 			views := agreed()
 			views[0].FailoverInProgress = true
@@ -1269,7 +1285,7 @@ func TestPlanWithSentinel(t *testing.T) {
 			return in
 		}, func(g Gomega, d planner.Decision) {
 			g.Expect(d.Completed.Type).To(Equal(v1.StepHandOffPrimary))
-			g.Expect(d.Completed.Message).To(Equal("Sentinel moved the primary role of sessions from i-a to i-b2 (the prediction was i-c2: Sentinel also ranks by run id, and by offsets it read up to a second earlier)"))
+			g.Expect(d.Completed.Message).To(Equal("Sentinel moved the primary role of sessions from i-a to i-b2 (the prediction was i-c2: Sentinel ranks replicas by the replication offsets it last read from them)"))
 			g.Expect(d.Action).To(Equal(planner.ActionTerminate))
 			g.Expect(d.Step.InstanceID).To(Equal("i-a"))
 		}},
@@ -1338,6 +1354,27 @@ func TestASentinelGateThatFailsBlocksBeforeAnyStepWithItsOwnReason(t *testing.T)
 			g.Expect(d.Message).To(HavePrefix(c.message))
 		})
 	}
+}
+
+func TestSentinelCandidateRanksTheReplicasAsSentinelDoes(t *testing.T) {
+	g := NewWithT(t)
+	replica := func(id string, priority int, offset int64, runID string) asgobservation.Node {
+		n := node(id, "c-b", newGoal, false)
+		n.Redis.ReplicaPriority, n.Redis.ReplOffset, n.Redis.RunID = priority, offset, runID
+		return n
+	}
+	best := func(nodes ...asgobservation.Node) string {
+		target, ok := planner.SentinelCandidate(cluster(newGoal, append([]asgobservation.Node{node("i-a", "c-a", oldGoal, true)}, nodes...)...), "i-a")
+		g.Expect(ok).To(BeTrue())
+		return target.InstanceID
+	}
+	g.Expect(best(replica("i-b", 100, 100, "b"), replica("i-c", 10, 50, "c"))).To(Equal("i-c"), "the lowest replica-priority first")
+	g.Expect(best(replica("i-b", 0, 100, "b"), replica("i-c", 50, 90, "c"))).To(Equal("i-c"), "no priority reported is Redis' default, 100")
+	g.Expect(best(replica("i-b", 100, 90, "a"), replica("i-c", 100, 100, "c"))).To(Equal("i-c"), "then the most data")
+	g.Expect(best(replica("i-b", 100, 100, "F00"), replica("i-c", 100, 100, "e00"))).To(Equal("i-c"), "then the smallest run id, ignoring case")
+	never := replica("i-c", 1, 100, "a")
+	never.Redis.NeverPromoted = true
+	g.Expect(best(replica("i-b", 100, 90, "b"), never)).To(Equal("i-b"), "never one at replica-priority 0")
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -17,6 +17,7 @@ package asgplanner
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
 	"github.com/cache-remediator/cache-remediator/controllers/asgobservation"
@@ -27,9 +28,8 @@ const defaultReplicaPriority = 100
 
 // SentinelCandidate predicts the replica Sentinel promotes when asked to fail primaryID over, ranking them
 // as Sentinel does: only healthy replicas whose replica-priority is not 0, the lowest priority first, then
-// the most data (replication offset). Sentinel breaks the remaining ties by run id, which the controller
-// does not read, and its view of the offsets can be a second old, so the prediction may miss; the
-// hand-off's message then says whom it promoted instead.
+// the most data (replication offset), then the smallest run id. Sentinel ranks by the offsets it read last
+// (every 10 s by default), so the prediction may miss; the hand-off's message then says whom it promoted.
 func SentinelCandidate(c *asgobservation.Cluster, primaryID string) (asgobservation.Node, bool) {
 	var candidates []asgobservation.Node
 	for _, n := range c.Nodes {
@@ -53,6 +53,9 @@ func SentinelCandidate(c *asgobservation.Cluster, primaryID string) (asgobservat
 		}
 		if a.Redis.ReplOffset != b.Redis.ReplOffset {
 			return a.Redis.ReplOffset > b.Redis.ReplOffset
+		}
+		if ra, rb := strings.ToLower(a.Redis.RunID), strings.ToLower(b.Redis.RunID); ra != rb {
+			return ra < rb
 		}
 		return a.InstanceID < b.InstanceID
 	})
@@ -150,5 +153,5 @@ func predicted(step *v1.StepStatus, promoted asgobservation.Node) string {
 	if step.HandOffTo == "" || step.HandOffTo == promoted.InstanceID {
 		return ", as predicted"
 	}
-	return fmt.Sprintf(" (the prediction was %s: Sentinel also ranks by run id, and by offsets it read up to a second earlier)", step.HandOffTo)
+	return fmt.Sprintf(" (the prediction was %s: Sentinel ranks replicas by the replication offsets it last read from them)", step.HandOffTo)
 }

@@ -43,6 +43,9 @@ type RedisInfo struct {
 	// Zero when INFO did not report one; NeverPromoted when it reported 0, which Sentinel never promotes.
 	ReplicaPriority int
 	NeverPromoted   bool
+	// RunID is the node's run_id (INFO server): Sentinel promotes the replica with the smallest among those
+	// alike in priority and offset.
+	RunID string
 }
 
 // IsPrimary says whether the node is a Redis primary.

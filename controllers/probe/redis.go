@@ -75,18 +75,20 @@ func dial(address string, credentials RedisCredentials, timeout time.Duration) *
 	})
 }
 
-// Probe reads PING and INFO replication, persistence and memory from the node at ip:port.
+// Probe reads PING and INFO replication, persistence, memory and server from the node at ip:port.
 func (p Redis) Probe(ctx context.Context, ip string, port int32) health.RedisInfo {
 	c := p.client(ip, port)
 	defer c.Close()
 	if err := c.Ping(ctx).Err(); err != nil {
 		return health.RedisInfo{Err: err}
 	}
-	info, err := c.InfoMap(ctx, "replication", "persistence", "memory").Result()
+	info, err := c.InfoMap(ctx, "replication", "persistence", "memory", "server").Result()
 	if err != nil {
 		return health.RedisInfo{Err: err}
 	}
-	return health.ParseRedisInfo(info["Replication"], info["Persistence"], info["Memory"])
+	out := health.ParseRedisInfo(info["Replication"], info["Persistence"], info["Memory"])
+	out.RunID = info["Server"]["run_id"]
+	return out
 }
 
 // Failover hands the primary role at primaryIP to the replica at targetIP with Redis' coordinated FAILOVER:

@@ -117,6 +117,11 @@ func (p *ProcessNodes) Close() error {
 // Address is the loopback address of the n-th instance.
 func (p *ProcessNodes) Address(n int) string { return loopbackAddress(p.block, n) }
 
+// ServiceAddress is the address of the runner's loopback block that no instance is given (its claim
+// listens there, on the Redis port only). What serves the whole cluster, such as its Redis Sentinels, can
+// listen there on other ports without colliding with another simulator's processes.
+func (p *ProcessNodes) ServiceAddress() string { return loopbackAddress(p.block, 0) }
+
 // Start boots the node.
 func (p *ProcessNodes) Start(inst *Instance, cluster string, unhealthy bool) {
 	p.mu.Lock()

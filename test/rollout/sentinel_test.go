@@ -200,8 +200,10 @@ var _ = Describe("A Sentinel-watched Redis cluster", func() {
 		Expect(ready.Reason).To(Equal(v1.ReasonSentinelUnreachable))
 		Expect(ready.Message).To(HavePrefix("SentinelReachable on the cluster: Sentinel " + nowhere + " does not answer: dial tcp " + nowhere))
 		Expect(ready.Message).To(ContainSubstring("connection refused"))
-		wide, _ := envtestutil.Kubectl(kubeconfigOf(), "get", "rp", "-n", policy.Namespace, policy.Name, "-o", "wide").CombinedOutput()
-		GinkgoWriter.Printf("kubectl get rp -o wide:\n%s\n", wide)
+		kubeconfig := kubeconfigOf()
+		wide, _ := envtestutil.Kubectl(kubeconfig, "get", "rp", "-n", policy.Namespace, policy.Name, "-o", "wide").CombinedOutput()
+		why, _ := envtestutil.Kubectl(kubeconfig, "get", "rp", "-n", policy.Namespace, policy.Name, "-o", `jsonpath={.status.conditions[?(@.type=="Ready")].message}`).CombinedOutput()
+		GinkgoWriter.Printf("kubectl get rp -o wide:\n%s\nkubectl get rp -o jsonpath=Ready's message:\n%s\n", wide, why)
 		// Longer than the blocked requeue (fastPoll.Blocked) several times over: the controller looks again
 		// within it and still touches nothing.
 		Consistently(c.mutatingCalls).WithTimeout(6 * fastPoll.Blocked).Should(BeEmpty())

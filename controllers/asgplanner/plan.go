@@ -68,7 +68,7 @@ func Remaining(in Input) *v1.PlanStatus {
 		if n.Role() == v1.RolePrimary && (in.Step == nil || in.Step.Type != v1.StepHandOffPrimary) {
 			handOffs++
 			steps = append(steps, v1.PlannedStep{Type: v1.StepHandOffPrimary, InstanceID: n.InstanceID, Group: n.Group, Zone: n.Zone, Role: v1.RolePrimary,
-				Detail: handOffForecast(c, n, outdated)})
+				Detail: handOffForecast(in, n, outdated)})
 		}
 		step := v1.PlannedStep{Type: v1.StepReplaceNode, InstanceID: n.InstanceID, Group: n.Group, Zone: n.Zone, Role: n.Role()}
 		if surge {
@@ -100,20 +100,26 @@ func order(spec v1.RemediationPolicySpec, c *asgobservation.Cluster, outdated []
 	return out
 }
 
-// handOffForecast says where the primary role will go: the replica HandOffTarget picks now when no other
-// replica is still to be replaced, else one of the replacements, whichever is most caught up then.
-func handOffForecast(c *asgobservation.Cluster, primary asgobservation.Node, outdated []asgobservation.Node) string {
+// handOffForecast says where the primary role will go: the replica handOffTarget picks now (the one
+// FAILOVER TO is given, or the one Sentinel ranks first) when no other replica is still to be replaced, else
+// one of the replacements.
+func handOffForecast(in Input, primary asgobservation.Node, outdated []asgobservation.Node) string {
 	var zones []string
 	for _, n := range outdated {
 		if n.InstanceID != primary.InstanceID && !slices.Contains(zones, n.Zone) {
 			zones = append(zones, n.Zone)
 		}
 	}
-	if len(zones) > 0 {
+	sentinel := in.Spec.Health.RedisSentinel() != nil
+	switch target, ok := handOffTarget(in, primary.InstanceID); {
+	case len(zones) > 0 && sentinel:
+		return "predicted: Sentinel promotes one of the replacements in " + strings.Join(zones, ", ")
+	case len(zones) > 0:
 		return "predicted: to the most caught-up of the replacements in " + strings.Join(zones, ", ")
-	}
-	if target, ok := HandOffTarget(c, primary.InstanceID); ok {
+	case ok && sentinel:
+		return fmt.Sprintf("predicted: Sentinel promotes %s (%s), the replica it ranks first now", target.InstanceID, target.Zone)
+	case ok:
 		return fmt.Sprintf("predicted: to %s (%s), the most caught-up healthy replica now", target.InstanceID, target.Zone)
 	}
-	return "no healthy replica can take the primary role now"
+	return noHandOffTarget(in, primary)
 }

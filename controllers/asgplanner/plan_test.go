@@ -80,6 +80,23 @@ func TestRemaining(t *testing.T) {
 			g.Expect(types(p)).To(Equal([]string{"HandOffPrimary i-a", "ReplaceNode i-a"}))
 			g.Expect(p.Steps[0].Detail).To(Equal("predicted: to i-b2 (us-east-1b), the most caught-up healthy replica now"))
 		}},
+		{"with Sentinel, the hand-off is predicted to the replica Sentinel ranks first", func() planner.Input {
+			c := sentinelCluster(agreed())
+			c.Nodes[2].Redis.ReplicaPriority = 10
+			in := input(c)
+			in.Spec = sentinelSpec()
+			return in
+		}, func(g Gomega, p *v1.PlanStatus) {
+			g.Expect(types(p)).To(Equal([]string{"HandOffPrimary i-a", "ReplaceNode i-a"}))
+			g.Expect(p.Steps[0].Detail).To(Equal("predicted: Sentinel promotes i-c2 (us-east-1c), the replica it ranks first now"))
+		}},
+		{"with Sentinel and replicas still to replace, Sentinel is predicted to promote one of the replacements", func() planner.Input {
+			in := input(cluster(oldGoal, allOld()...))
+			in.Spec = sentinelSpec()
+			return in
+		}, func(g Gomega, p *v1.PlanStatus) {
+			g.Expect(p.Steps[3].Detail).To(Equal("predicted: Sentinel promotes one of the replacements in us-east-1b, us-east-1c"))
+		}},
 		{"surge replacements are planned as surges", func() planner.Input {
 			in := input(cluster(newGoal, allOld()...))
 			in.Spec.Strategy.Replacement = v1.SurgeFirst

@@ -22,6 +22,7 @@ import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 )
@@ -64,9 +65,17 @@ type ElastiCacheAPI interface {
 	ListTagsForResource(ctx context.Context, in *elasticache.ListTagsForResourceInput, optFns ...func(*elasticache.Options)) (*elasticache.ListTagsForResourceOutput, error)
 }
 
+// CloudWatchAPI is the subset of the CloudWatch client the controller uses: it reads metrics and alarms,
+// and never writes either.
+type CloudWatchAPI interface {
+	GetMetricData(ctx context.Context, in *cloudwatch.GetMetricDataInput, optFns ...func(*cloudwatch.Options)) (*cloudwatch.GetMetricDataOutput, error)
+	DescribeAlarms(ctx context.Context, in *cloudwatch.DescribeAlarmsInput, optFns ...func(*cloudwatch.Options)) (*cloudwatch.DescribeAlarmsOutput, error)
+}
+
 // The real clients satisfy the interfaces.
 var (
 	_ AutoScalingAPI = (*autoscaling.Client)(nil)
 	_ EC2API         = (*ec2.Client)(nil)
 	_ ElastiCacheAPI = (*elasticache.Client)(nil)
+	_ CloudWatchAPI  = (*cloudwatch.Client)(nil)
 )

@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	"github.com/aws/smithy-go/middleware"
@@ -101,6 +102,11 @@ func Instrument(cfg *aws.Config, opts Options) {
 				}
 				if ids := requestIDsFrom(ctx); ids != nil {
 					ids.add(requestID(md, err))
+				}
+				if clock := serverClockFrom(ctx); clock != nil {
+					if at, ok := awsmiddleware.GetServerTime(md); ok {
+						clock.saw(at)
+					}
 				}
 				return out, md, err
 			}), middleware.After)
@@ -220,11 +226,12 @@ func requestID(md middleware.Metadata, err error) string {
 	return ""
 }
 
-// Clients are the three service clients built from one configuration.
+// Clients are the service clients built from one configuration.
 type Clients struct {
 	AutoScaling AutoScalingAPI
 	EC2         EC2API
 	ElastiCache ElastiCacheAPI
+	CloudWatch  CloudWatchAPI
 }
 
 // NewClients builds the real SDK clients from cfg.
@@ -233,5 +240,6 @@ func NewClients(cfg aws.Config) Clients {
 		AutoScaling: autoscaling.NewFromConfig(cfg),
 		EC2:         ec2.NewFromConfig(cfg),
 		ElastiCache: elasticache.NewFromConfig(cfg),
+		CloudWatch:  cloudwatch.NewFromConfig(cfg),
 	}
 }

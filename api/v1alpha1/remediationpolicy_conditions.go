@@ -124,6 +124,18 @@ const (
 	// ReasonSentinelDisagrees: a Sentinel names another primary than the nodes, or does not know (or sees
 	// down) a replica.
 	ReasonSentinelDisagrees = "SentinelDisagrees"
+	// ReasonAlarmFiring: a CloudWatch alarm of health.cloudWatch.alarms is in ALARM, so no new step starts.
+	ReasonAlarmFiring = "AlarmFiring"
+	// ReasonAlarmFired: a CloudWatch alarm went into ALARM during a replacement or the canary's bake; the
+	// rollout failed.
+	ReasonAlarmFired = "AlarmFired"
+	// ReasonAlarmInsufficientData: a CloudWatch alarm is in INSUFFICIENT_DATA: it cannot vouch for the
+	// cluster, so no new step starts.
+	ReasonAlarmInsufficientData = "AlarmInsufficientData"
+	// ReasonAlarmNotFound: a CloudWatch alarm of health.cloudWatch.alarms does not exist.
+	ReasonAlarmNotFound = "AlarmNotFound"
+	// ReasonMetricMissing: a CloudWatch metric gate has no datapoints in its window.
+	ReasonMetricMissing = "MetricMissing"
 	// ReasonAWSError: an AWS call failed with an error that is retried.
 	ReasonAWSError = "AWSError"
 	// ReasonInvalidSpec: the spec is invalid in a way admission could not catch.

@@ -24,6 +24,7 @@ import (
 // +kubebuilder:validation:XValidation:rule="!has(self.target.autoScalingGroups) || (self.desired.instanceType.matches('^[a-z][a-z0-9-]*[.][a-z0-9]+$') && !self.desired.instanceType.startsWith('cache.'))",message="desired.instanceType must be an EC2 instance type such as r6g.large for an autoScalingGroups target"
 // +kubebuilder:validation:XValidation:rule="!has(self.target.elastiCache) || self.desired.instanceType.matches('^cache[.][a-z][a-z0-9-]*[.][a-z0-9]+$')",message="desired.instanceType must be a cache node type such as cache.r6g.large for an elastiCache target"
 // +kubebuilder:validation:XValidation:rule="!has(self.desired.serviceUpdates) || has(self.target.elastiCache)",message="desired.serviceUpdates applies to elastiCache targets only: self-managed nodes get patches through their AMI"
+// +kubebuilder:validation:XValidation:rule="!has(self.target.elastiCache) || !has(self.health) || !has(self.health.cloudWatch) || !has(self.health.cloudWatch.metrics) || self.health.cloudWatch.metrics.all(m, !has(m.scope) || m.scope == 'Node' || has(m.dimensions))",message="a Group-scoped cloudWatch metric of an elastiCache target needs dimensions: AWS/ElastiCache publishes per cache cluster (node), with no replication group dimension; use scope Node"
 // +kubebuilder:validation:XValidation:rule="!has(self.target.autoScalingGroups) || (has(self.health) && (has(self.health.redis) || has(self.health.http) || (has(self.health.unsafeSkipDataPlaneGates) && self.health.unsafeSkipDataPlaneGates)))",message="an autoScalingGroups target needs a data-plane gate: set health.redis or health.http (or, for a cache whose data may be lost, health.unsafeSkipDataPlaneGates: true)"
 // +kubebuilder:validation:XValidation:rule="!has(self.health) || !has(self.health.redis) || !has(self.health.redis.sentinel) || has(self.target.autoScalingGroups)",message="health.redis.sentinel applies to autoScalingGroups targets only: ElastiCache fails its primaries over by itself"
 type RemediationPolicySpec struct {
@@ -219,6 +220,12 @@ type HealthSpec struct {
 	// +optional
 	// +kubebuilder:validation:XValidation:rule="duration(self) > duration('0s') && duration(self) <= duration('24h')",message="health.nodeTimeout must be a positive duration of at most 24h"
 	NodeTimeout *metav1.Duration `json:"nodeTimeout,omitempty"`
+
+	// cloudWatch adds gates read from Amazon CloudWatch: metric thresholds per node or per group, and
+	// named alarms. Where the controller cannot reach the nodes over the Redis protocol (another VPC, a
+	// locked-down network), CloudWatch is its only view of the data plane.
+	// +optional
+	CloudWatch *CloudWatchHealth `json:"cloudWatch,omitempty"`
 
 	// unsafeSkipDataPlaneGates accepts an autoScalingGroups target with neither a redis nor an http gate.
 	// Nodes are then replaced on EC2 checks alone: the controller cannot tell a Redis primary from a

@@ -75,15 +75,17 @@ func duration(s string) *metav1.Duration {
 	return &metav1.Duration{Duration: d}
 }
 
+// expectRejected creates base changed by mutate and expects the apiserver to refuse it with message.
+func expectRejected(base func() *v1.RemediationPolicy, mutate func(*v1.RemediationPolicy), message string) {
+	policy := base()
+	mutate(policy)
+	err := env.Client.Create(ctx, policy)
+	Expect(err).To(HaveOccurred(), "the apiserver accepted an invalid policy")
+	Expect(err.Error()).To(ContainSubstring(message))
+}
+
 var _ = Describe("Admission validation", func() {
-	DescribeTable("rejects an invalid policy with a message a human understands",
-		func(base func() *v1.RemediationPolicy, mutate func(*v1.RemediationPolicy), message string) {
-			policy := base()
-			mutate(policy)
-			err := env.Client.Create(ctx, policy)
-			Expect(err).To(HaveOccurred(), "the apiserver accepted an invalid policy")
-			Expect(err.Error()).To(ContainSubstring(message))
-		},
+	DescribeTable("rejects an invalid policy with a message a human understands", expectRejected,
 		Entry("a policy without any target", validASGPolicy, func(p *v1.RemediationPolicy) {
 			p.Spec.Target = v1.TargetSpec{}
 		}, "exactly one of target.autoScalingGroups or target.elastiCache must be set"),

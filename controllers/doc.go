@@ -26,8 +26,10 @@
 //     path's finish-then-release, the audit log of mutations.
 //   - asgengine/, asgplanner/, asgobservation/: the Auto Scaling group engine (I/O: validate, own, act,
 //     clean up), its pure planner (every decision, table-tested) and its per-reconcile snapshot.
-//   - health/: the gates, pure (what a Redis INFO or an HTTP status means); probe/: the I/O that reads them
-//     and issues the Redis hand-off commands.
+//   - health/: the gates, pure (what a Redis INFO, an HTTP status, a CloudWatch metric's datapoints or an
+//     alarm's state mean); probe/: the I/O that reads the nodes and issues the Redis hand-off commands;
+//     cloudwatchgates/: the I/O that reads a cluster's CloudWatch gates, one GetMetricData and one
+//     DescribeAlarms call per reconcile, for either kind's observation.
 //   - awsclient/: SDK-shaped interfaces over the AWS services, exactly as wide as what is called and checked
 //     against the real clients; adapters; retries, rate limits, call accounting; error classes.
 package controllers

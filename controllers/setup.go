@@ -77,7 +77,7 @@ func Setup(mgr ctrl.Manager, cfg Config) (*RemediationPolicyReconciler, error) {
 	validation := &rollout.ValidationCache{TTL: cfg.ValidationTTL}
 	asg := &asgengine.Engine{
 		Client: mgr.GetClient(), AutoScaling: clients.AutoScaling, EC2: clients.EC2, Timings: timings, Validation: validation,
-		Observer: &asgobservation.Builder{AutoScaling: clients.AutoScaling, EC2: clients.EC2, HTTP: probe.HTTP{},
+		Observer: &asgobservation.Builder{AutoScaling: clients.AutoScaling, EC2: clients.EC2, CloudWatch: clients.CloudWatch, HTTP: probe.HTTP{},
 			NewRedis:    func(c probe.RedisCredentials) probe.RedisProber { return probe.Redis{Credentials: c} },
 			NewSentinel: func(c probe.RedisCredentials) probe.SentinelProber { return probe.Sentinel{Credentials: c} }},
 		NewRedis: func(c probe.RedisCredentials) asgengine.RedisActions {
@@ -91,7 +91,7 @@ func Setup(mgr ctrl.Manager, cfg Config) (*RemediationPolicyReconciler, error) {
 	}
 	ec := &elasticacheengine.Engine{
 		Client: mgr.GetClient(), ElastiCache: clients.ElastiCache, Timings: timings, TestFailoverQuota: cfg.TestFailoverQuota,
-		Observer: &elasticacheobservation.Builder{ElastiCache: clients.ElastiCache,
+		Observer: &elasticacheobservation.Builder{ElastiCache: clients.ElastiCache, CloudWatch: clients.CloudWatch,
 			NewRedis: func(c probe.RedisCredentials) probe.RedisProber { return probe.Redis{Credentials: c} }},
 	}
 	r := &RemediationPolicyReconciler{

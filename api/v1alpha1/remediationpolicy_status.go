@@ -453,8 +453,9 @@ type ElastiCacheStatus struct {
 	// +kubebuilder:validation:items:MaxLength=255
 	Snapshots []string `json:"snapshots,omitempty"`
 
-	// usedMemoryBytes is the data of the group's fullest shard, as last measured (Redis INFO used_memory of
-	// the shard primaries).
+	// usedMemoryBytes is the data of the group's fullest shard, as last measured: Redis INFO used_memory of
+	// the shard primaries or, where Redis does not answer, CloudWatch's BytesUsedForCache of the fullest
+	// member.
 	// +optional
 	UsedMemoryBytes *int64 `json:"usedMemoryBytes,omitempty"`
 }

@@ -88,7 +88,7 @@ func (e *Engine) reconcile(ctx context.Context, req rollout.Request, opts asgobs
 	if stop != nil {
 		return *stop, err
 	}
-	cluster, err := e.Observer.Observe(ctx, policy.Spec, credentials, now, opts)
+	cluster, err := e.Observer.Observe(ctx, policy.Spec, credentials, policy.Status.CurrentStep, now, opts)
 	if err != nil {
 		if awsclient.IsRefusal(err) {
 			return req.BadTarget(v1.ReasonAWSError, "observing the cluster was refused: "+awsclient.Explain(err), timings.Blocked), nil

@@ -117,7 +117,7 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	}
 	f.engine = &asgengine.Engine{
 		AutoScaling: clients.AutoScaling, EC2: clients.EC2, Timings: timings, Validation: &rollout.ValidationCache{TTL: time.Hour},
-		Observer: &asgobservation.Builder{AutoScaling: clients.AutoScaling, EC2: clients.EC2,
+		Observer: &asgobservation.Builder{AutoScaling: clients.AutoScaling, EC2: clients.EC2, CloudWatch: clients.CloudWatch,
 			NewRedis:    func(probe.RedisCredentials) probe.RedisProber { return f.redis },
 			NewSentinel: func(probe.RedisCredentials) probe.SentinelProber { return f.redis }},
 		NewRedis:    func(probe.RedisCredentials) asgengine.RedisActions { return f.redis },

@@ -39,6 +39,7 @@ type HTTPProber interface {
 type Builder struct {
 	AutoScaling awsclient.AutoScalingAPI
 	EC2         awsclient.EC2API
+	CloudWatch  awsclient.CloudWatchAPI
 	HTTP        HTTPProber
 	// NewRedis returns a Redis prober that authenticates with the cluster's credentials.
 	NewRedis func(probe.RedisCredentials) probe.RedisProber
@@ -86,11 +87,12 @@ type Options struct {
 	Settled bool
 }
 
-// Observe builds the snapshot of a policy's cluster at now. It costs one DescribeAutoScalingGroups, one
+// Observe builds the snapshot of a policy's cluster at now, with step the step in flight (nil: none). It costs one DescribeAutoScalingGroups, one
 // DescribeInstances for instances it has not seen before, and one DescribeInstanceStatus when every
 // serving node is InService (a node still launching or leaving fails its InService gate anyway, so no
 // step can start or finish on status checks until then) and the options do not skip it.
-func (b *Builder) Observe(ctx context.Context, spec v1.RemediationPolicySpec, credentials Credentials, now time.Time, opts Options) (*Cluster, error) {
+func (b *Builder) Observe(ctx context.Context, spec v1.RemediationPolicySpec, credentials Credentials, step *v1.StepStatus, now time.Time, opts Options) (*Cluster, error) {
+	ctx, aws := awsclient.WithServerClock(ctx)
 	names := spec.Target.AutoScalingGroups.Names
 	groups, err := awsclient.DescribeGroups(ctx, b.AutoScaling, names)
 	if err != nil {
@@ -139,6 +141,9 @@ func (b *Builder) Observe(ctx context.Context, spec v1.RemediationPolicySpec, cr
 		}
 	}
 	b.probe(ctx, c, spec.Health, credentials)
+	if err := b.readCloudWatch(ctx, c, spec, step, aws.Now(now)); err != nil {
+		return nil, err
+	}
 	evaluateGates(c, spec.Health)
 	return c, nil
 }

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
+	"github.com/cache-remediator/cache-remediator/controllers/cloudwatchgates"
 	"github.com/cache-remediator/cache-remediator/controllers/health"
 )
 
@@ -125,7 +126,10 @@ type Cluster struct {
 	Nodes  []Node
 	// MissingGroups are names from the spec that Auto Scaling does not know.
 	MissingGroups []string
-	// ClusterGates are the gates on the cluster as a whole (capacity, a single primary, the Sentinels).
+	// CloudWatch is what the policy's CloudWatch gates read (empty when the cluster was at rest).
+	CloudWatch cloudwatchgates.Observation
+	// ClusterGates are the gates on the cluster as a whole (CloudWatch alarms and group metrics, capacity, a
+	// single primary).
 	ClusterGates []health.Result
 	// StatusChecked says the serving nodes' EC2 status checks were read (see Builder.Observe); when they
 	// were not, the nodes carry no EC2Status gate.

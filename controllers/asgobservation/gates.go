@@ -16,12 +16,14 @@ package asgobservation
 
 import (
 	"fmt"
+	"slices"
 
 	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
 	"github.com/cache-remediator/cache-remediator/controllers/health"
 )
 
-// evaluateGates fills every serving node's gates and the cluster gates from what was observed.
+// evaluateGates fills every serving node's gates and the cluster gates from what was observed, CloudWatch's
+// included.
 func evaluateGates(c *Cluster, h v1.HealthSpec) {
 	var primaryOffset int64
 	primaries := 0
@@ -36,9 +38,10 @@ func evaluateGates(c *Cluster, h v1.HealthSpec) {
 		if n.Leaving() {
 			continue
 		}
-		n.Gates = NodeGates(*n, h, primaryOffset)
+		n.Gates = append(NodeGates(*n, h, primaryOffset), c.CloudWatch.Nodes[n.InstanceID]...)
 	}
-	c.ClusterGates = clusterGates(c, h, primaries)
+	// The alarms first: one that fires is what a blocked step reports, whatever else does not hold.
+	c.ClusterGates = append(slices.Clone(c.CloudWatch.Cluster), clusterGates(c, h, primaries)...)
 }
 
 // NodeGates evaluates one node's gates: InService, EC2 status checks (when they were read), then Redis and

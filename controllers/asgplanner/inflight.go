@@ -16,6 +16,7 @@ package asgplanner
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -33,6 +34,13 @@ func planInFlight(in Input) Decision {
 	in.goal, in.purpose = step.Goal, step.Purpose
 	if step.ASG != nil && step.ASG.Unwinding {
 		return unwindSurge(in, step)
+	}
+	if alarm, fired := rollout.FiredAlarm(in.Cluster.ClusterGates); fired && watchesAlarms(step) {
+		message := fmt.Sprintf("a CloudWatch alarm went into ALARM during %s of %s: %s", step.Type, rollout.OrCluster(step.InstanceID), alarm.Message)
+		if step.Type == v1.StepSurgeNode && step.ASG != nil && step.ASG.OriginalCapacity != nil {
+			return startUnwinding(in, step, v1.ReasonAlarmFired, message)
+		}
+		return fail(in, step, v1.ReasonAlarmFired, message)
 	}
 	// nodeTimeout bounds replacements (and a primary's hand-off before one); a bake has its own length and a
 	// cleanup never fails a rollout.
@@ -61,6 +69,13 @@ func planInFlight(in Input) Decision {
 
 func bounded(t v1.StepType) bool {
 	return t == v1.StepReplaceNode || t == v1.StepSurgeNode || t == v1.StepHandOffPrimary
+}
+
+// watchesAlarms says whether a CloudWatch alarm that fires during the step fails the rollout: during a
+// replacement (and the hand-off before one) and the canary's bake, the new AMI or type is what set it off.
+// Preparing a template or cleaning up changes no node, and a rollback is the answer to an alarm.
+func watchesAlarms(step *v1.StepStatus) bool {
+	return step.Purpose == v1.PurposeRollout && (bounded(step.Type) || step.Type == v1.StepBake)
 }
 
 // holdsBack says whether no action may start now that nothing is half-way: the policy is paused, being
@@ -267,9 +282,11 @@ func planHandOff(in Input, step *v1.StepStatus) Decision {
 }
 
 // planBake watches the canary: every gate must keep holding for bakeTime. A gate that fails during the
-// bake fails the rollout.
+// bake fails the rollout. The CloudWatch alarms are watched apart (planInFlight): one in ALARM fails the
+// rollout; one that cannot vouch for the cluster (INSUFFICIENT_DATA) does not.
 func planBake(in Input, step *v1.StepStatus) Decision {
-	if r, failed := health.FirstFailure(in.Cluster.AllGates()); failed {
+	gates := slices.DeleteFunc(in.Cluster.AllGates(), func(r health.Result) bool { return r.Gate == health.GateCloudWatchAlarms })
+	if r, failed := health.FirstFailure(gates); failed {
 		return fail(in, step, v1.ReasonGateFailedDuringBake, "a gate failed while the canary baked: "+rollout.GateMessage(r))
 	}
 	if in.Stopping {

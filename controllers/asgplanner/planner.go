@@ -323,8 +323,9 @@ func newStep(in Input, t v1.StepType, n asgobservation.Node) *v1.StepStatus {
 // Outdated nodes that a failed rollout left behind are exempt: they are what the next step replaces, and a
 // broken canary must block neither its rollback nor a new goal the user sets to get out of a failed one.
 // While rolling back every outdated node is such a node; otherwise only those running failedTarget's AMI
-// and type. When it does not hold, the decision says why: a gate that fails blocks; a gate that holds but
-// not for long enough is waited for, until the moment it can hold.
+// and type. A rollback does not wait for the CloudWatch alarms either: it is what answers them. When it
+// does not hold, the decision says why: a gate that fails blocks (with its own reason for the CloudWatch
+// gates); a gate that holds but not for long enough is waited for, until the moment it can hold.
 func preflight(in Input, outdated []asgobservation.Node) (Decision, bool) {
 	exempt := map[string]bool{}
 	for _, n := range outdated {
@@ -333,7 +334,9 @@ func preflight(in Input, outdated []asgobservation.Node) (Decision, bool) {
 		}
 	}
 	stableFor := in.Spec.Health.StableForOrDefault()
-	blocked, ok := in.Gates.Stable(in.Now, stableFor, func(r health.Result) bool { return r.InstanceID != "" && exempt[r.InstanceID] })
+	blocked, ok := in.Gates.Stable(in.Now, stableFor, func(r health.Result) bool {
+		return r.InstanceID != "" && exempt[r.InstanceID] || rollout.IgnoresAlarms(in.purpose, r)
+	})
 	if ok {
 		return Decision{}, true
 	}
@@ -342,24 +345,8 @@ func preflight(in Input, outdated []asgobservation.Node) (Decision, bool) {
 		wait := in.Gates.StableAt(stableFor).Sub(in.Now)
 		return Decision{Phase: phase, Reason: reason, Message: blocked.Message, RequeueAfter: max(min(in.Timings.Transition, wait), in.Timings.Transition/10)}, false
 	}
-	return Decision{Phase: v1.PhaseBlocked, Reason: blockedReason(blocked.Gate), Message: blocked.Message, RequeueAfter: in.Timings.Blocked}, false
-}
-
-// sentinelReasons are the condition reasons of the Sentinel gates: what to do about a Sentinel differs from
-// what to do about a node, so each says which question the Sentinels did not answer as they should.
-var sentinelReasons = map[string]string{
-	health.GateSentinelReachable: v1.ReasonSentinelUnreachable,
-	health.GateSentinelMonitors:  v1.ReasonSentinelMasterUnknown,
-	health.GateSentinelQuorum:    v1.ReasonSentinelNoQuorum,
-	health.GateSentinelAgrees:    v1.ReasonSentinelDisagrees,
-}
-
-// blockedReason is the condition reason of a gate that blocks.
-func blockedReason(gate string) string {
-	if reason, ok := sentinelReasons[gate]; ok {
-		return reason
-	}
-	return v1.ReasonGateBlocked
+	reason, degraded := rollout.BlockReason(blocked)
+	return Decision{Phase: v1.PhaseBlocked, Reason: reason, Degraded: degraded, Message: blocked.Message, RequeueAfter: in.Timings.Blocked}, false
 }
 
 // NextNode picks the next outdated node: the primary goes last of all; before it, unhealthy nodes first

@@ -58,6 +58,8 @@ type fixtureOptions struct {
 	tag string
 	// accountQuota is the simulated account's TestFailover quota (default 15).
 	accountQuota int
+	// nodeType is the group's node type (default large).
+	nodeType string
 }
 
 func newFixture(t *testing.T, o fixtureOptions) *fixture {
@@ -72,7 +74,11 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 	if tag == "" {
 		tag = tagged
 	}
-	g.Expect(f.Sim.AddReplicationGroup(awssim.ReplicationGroupSpec{ID: "sessions", NodeType: large, Shards: o.shards,
+	nodeType := o.nodeType
+	if nodeType == "" {
+		nodeType = large
+	}
+	g.Expect(f.Sim.AddReplicationGroup(awssim.ReplicationGroupSpec{ID: "sessions", NodeType: nodeType, Shards: o.shards,
 		Zones: []string{"us-east-1a", "us-east-1b", "us-east-1c"}, MultiAZ: true, AutomaticFailover: true, UsedMemoryMiB: 100,
 		Tags: map[string]string{v1.OptInTagKey: tag}})).To(Succeed())
 	cfg := f.Serve()
@@ -86,7 +92,7 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 		},
 	}
 	f.engine = &elasticacheengine.Engine{ElastiCache: clients.ElastiCache, Timings: timings,
-		Observer: &eo.Builder{ElastiCache: clients.ElastiCache, NewRedis: func(probe.RedisCredentials) probe.RedisProber { return noRedis{} }}}
+		Observer: &eo.Builder{ElastiCache: clients.ElastiCache, CloudWatch: clients.CloudWatch, NewRedis: func(probe.RedisCredentials) probe.RedisProber { return noRedis{} }}}
 	f.Engine = f.engine
 	f.withPolicies()
 	return f

@@ -28,6 +28,7 @@ import (
 // Builder observes replication groups.
 type Builder struct {
 	ElastiCache awsclient.ElastiCacheAPI
+	CloudWatch  awsclient.CloudWatchAPI
 	// NewRedis returns a Redis prober that authenticates with the group's credentials.
 	NewRedis func(probe.RedisCredentials) probe.RedisProber
 }
@@ -35,8 +36,9 @@ type Builder struct {
 // Observe builds the snapshot of a policy's replication group at now. What it asks AWS depends on what the
 // reconcile needs: an idle group whose goal is met costs the group's description (and its service updates,
 // when the spec selects some); a group with work to do, or a step in flight, is described member by member,
-// with the node types it may change to and, during a step, its events.
+// with the node types it may change to, during a step its events, and the policy's CloudWatch gates.
 func (b *Builder) Observe(ctx context.Context, spec v1.RemediationPolicySpec, credentials probe.RedisCredentials, step *v1.StepStatus, now time.Time) (*Cluster, error) {
+	ctx, aws := awsclient.WithServerClock(ctx)
 	id := spec.Target.ElastiCache.ReplicationGroupID
 	c := &Cluster{Now: now, UsedMemory: -1}
 	g, err := awsclient.DescribeReplicationGroup(ctx, b.ElastiCache, id)
@@ -89,6 +91,11 @@ func (b *Builder) Observe(ctx context.Context, spec v1.RemediationPolicySpec, cr
 	}
 	if spec.Health.Redis != nil {
 		b.probe(ctx, c, spec.Health.Redis, credentials)
+	}
+	if !idle {
+		if err := b.readCloudWatch(ctx, c, spec, aws.Now(now)); err != nil {
+			return nil, err
+		}
 	}
 	EvaluateGates(c, spec)
 	return c, nil
@@ -148,6 +155,7 @@ func (b *Builder) probe(ctx context.Context, c *Cluster, r *v1.RedisHealth, cred
 		}
 		if m.Redis.IsPrimary() {
 			c.UsedMemory = max(c.UsedMemory, m.Redis.UsedMemory)
+			c.UsedMemoryFrom = "Redis INFO used_memory of the shard primaries"
 		}
 	}
 }

@@ -25,6 +25,7 @@ import (
 
 	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
 	"github.com/cache-remediator/cache-remediator/controllers/awsclient"
+	"github.com/cache-remediator/cache-remediator/controllers/cloudwatchgates"
 	"github.com/cache-remediator/cache-remediator/controllers/health"
 )
 
@@ -85,13 +86,17 @@ type Cluster struct {
 	Events  []awsclient.Event
 	// Allowed are the node types the group may be modified to; nil when not asked.
 	Allowed *awsclient.AllowedNodeTypes
-	// UsedMemory is the data of the fullest shard (its primary's INFO used_memory), or -1 when no shard
-	// primary could be read.
-	UsedMemory int64
+	// UsedMemory is the data of the fullest shard (its primary's INFO used_memory, or where Redis does not
+	// answer, CloudWatch's BytesUsedForCache of the fullest member), or -1 when neither told; UsedMemoryFrom
+	// says which.
+	UsedMemory     int64
+	UsedMemoryFrom string
+	// CloudWatch is what the policy's CloudWatch gates read (empty for an idle group).
+	CloudWatch cloudwatchgates.Observation
 	// SnapshotStatus is the status of the snapshot an in-flight Snapshot step takes ("" when it does not
 	// exist yet).
 	SnapshotStatus string
-	// ClusterGates are the gates on the group as a whole.
+	// ClusterGates are the gates on the group as a whole (the CloudWatch alarms and group metrics first).
 	ClusterGates []health.Result
 }
 

@@ -60,8 +60,10 @@ func EvaluateGates(c *Cluster, spec v1.RemediationPolicySpec) {
 		if h.Redis != nil && m.Redis != nil {
 			m.Gates = health.RedisGates(m.ClusterID, *m.Redis, primaryOffset[m.NodeGroup], h.Redis.MaxLagOrDefault())
 		}
+		m.Gates = append(m.Gates, c.CloudWatch.Nodes[m.ClusterID]...)
 	}
-	c.ClusterGates = groupGates(c, spec)
+	// The alarms first: one that fires is what a blocked step reports, whatever else does not hold.
+	c.ClusterGates = append(slices.Clone(c.CloudWatch.Cluster), groupGates(c, spec)...)
 }
 
 func pass(gate string) health.Result { return health.Result{Gate: gate, OK: true, Reason: "Healthy"} }
@@ -134,22 +136,44 @@ func membersGate(c *Cluster) health.Result {
 	return pass(GateMembersAvailable)
 }
 
+// targetMemory is the desired node type's memory for data, and whether the controller knows it (from its
+// table, or the spec's targetNodeMemoryMiB).
+func targetMemory(spec v1.RemediationPolicySpec) (int64, bool) {
+	if mib := spec.Target.ElastiCache.TargetNodeMemoryMiB; mib != nil {
+		return *mib << 20, true
+	}
+	return NodeTypeMemory(spec.Desired.InstanceType)
+}
+
+// growing says whether the desired node type is at least as large as the group's: ElastiCache lists it as a
+// scale-up (whatever the controller knows of it), or the controller knows both and the target is no
+// smaller. Data that fits now fits there.
+func growing(c *Cluster, spec v1.RemediationPolicySpec) bool {
+	target := spec.Desired.InstanceType
+	if c.Allowed != nil && slices.Contains(c.Allowed.ScaleUp, target) {
+		return true
+	}
+	targetMem, known := targetMemory(spec)
+	current, ok := NodeTypeMemory(c.Group.NodeType)
+	return known && ok && current <= targetMem
+}
+
+// DataSizeNeeded says whether the DataFits gate needs the size of the data: the node type changes to one
+// the controller knows, and it may be smaller.
+func DataSizeNeeded(c *Cluster, spec v1.RemediationPolicySpec) bool {
+	_, known := targetMemory(spec)
+	return c.Group.NodeType != spec.Desired.InstanceType && known && !growing(c, spec)
+}
+
 // dataFitsGate holds when the data of the fullest shard fits in the target node type's memory, less the
 // reserved memory and the headroom asked for. A scale-up always fits.
 func dataFitsGate(c *Cluster, spec v1.RemediationPolicySpec) health.Result {
 	target := spec.Desired.InstanceType
 	ec := spec.Target.ElastiCache
-	targetMem, known := NodeTypeMemory(target)
-	if ec.TargetNodeMemoryMiB != nil {
-		targetMem, known = *ec.TargetNodeMemoryMiB<<20, true
-	}
-	// A move ElastiCache lists as a scale-up is to a larger type, whatever the controller knows of it.
-	if c.Allowed != nil && slices.Contains(c.Allowed.ScaleUp, target) {
+	if growing(c, spec) {
 		return pass(GateDataFits)
 	}
-	if current, ok := NodeTypeMemory(c.Group.NodeType); ok && known && current <= targetMem {
-		return pass(GateDataFits)
-	}
+	targetMem, known := targetMemory(spec)
 	if !known {
 		return fail(GateDataFits, ReasonMemoryUnknown, "the memory of node type %s is unknown to the controller; set target.elastiCache.targetNodeMemoryMiB", target)
 	}
@@ -162,12 +186,12 @@ func dataFitsGate(c *Cluster, spec v1.RemediationPolicySpec) health.Result {
 	}
 	usable := targetMem * (100 - reserved) / 100 * (100 - headroom) / 100
 	if c.UsedMemory < 0 {
-		return fail(GateDataFits, ReasonMemoryUnknown, "%s may be smaller than %s and the data size could not be measured: no shard primary answered Redis INFO; set health.redis so the controller can reach the group's endpoints (with its TLS and AUTH settings)",
-			target, c.Group.NodeType)
+		return fail(GateDataFits, ReasonMemoryUnknown, "%s may be smaller than %s and the data size could not be measured: no shard primary answered Redis INFO and CloudWatch had no BytesUsedForCache of the members in the last %s; set health.redis so the controller can reach the group's endpoints (with its TLS and AUTH settings), or allow it cloudwatch:GetMetricData",
+			target, c.Group.NodeType, health.ShortDuration(MemoryWindow))
 	}
 	if c.UsedMemory > usable {
-		return fail(GateDataFits, ReasonDataDoesNotFit, "the fullest shard holds %s but %s keeps only %s for data with %d%% reserved and %d%% headroom: pick a larger node type or remove data",
-			mib(c.UsedMemory), target, mib(usable), reserved, headroom)
+		return fail(GateDataFits, ReasonDataDoesNotFit, "the fullest shard holds %s (%s) but %s keeps only %s for data with %d%% reserved and %d%% headroom: pick a larger node type or remove data",
+			mib(c.UsedMemory), c.UsedMemoryFrom, target, mib(usable), reserved, headroom)
 	}
 	return pass(GateDataFits)
 }

@@ -38,6 +38,41 @@ func planInFlight(in Input) Decision {
 		return fail(in, step, v1.ReasonChangeTimeout, fmt.Sprintf("%s did not finish by %s (health.nodeTimeout per member): %s; ElastiCache may still be at it, the controller only stopped waiting",
 			step.Type, deadline.UTC().Format(time.RFC3339), step.Message))
 	}
+	alarm, fired := rollout.FiredAlarm(in.Cluster.ClusterGates)
+	if !fired || in.failedDuring(step) {
+		return in.failedWatch(step, watch(in, step))
+	}
+	message := fmt.Sprintf("a CloudWatch alarm went into ALARM during %s: %s", step.Type, alarm.Message)
+	if !step.ActionTaken {
+		return fail(in, step, v1.ReasonAlarmFired, message+"; the change was not started")
+	}
+	// ElastiCache cannot be stopped half-way and reverts nothing on an alarm: the rollout has failed, and the
+	// change in flight is watched to its end; nothing new starts after it.
+	in.FailedTarget = rollout.Failure(step, in.Generation, in.FailedTarget, v1.ReasonAlarmFired, message, in.Now)
+	d := in.failedWatch(step, watch(in, step))
+	d.FailedTarget = in.FailedTarget
+	return d
+}
+
+// failedDuring says whether the rollout of the step's goal already failed while the step was in flight.
+func (in Input) failedDuring(step *v1.StepStatus) bool {
+	f := in.FailedTarget
+	return f != nil && f.Goal == step.Goal && f.Generation == in.Generation && f.FailedAt != nil && !f.FailedAt.Before(&step.StartedAt)
+}
+
+// failedWatch is a decision about a step the rollout failed during: while the step is still in flight the
+// phase is Failed, saying that nothing new starts after it.
+func (in Input) failedWatch(step *v1.StepStatus, d Decision) Decision {
+	if d.Step == nil || !in.failedDuring(step) {
+		return d
+	}
+	d.Phase, d.Reason, d.Degraded = v1.PhaseFailed, in.FailedTarget.Reason, true
+	d.Message = fmt.Sprintf("%s; %s is watched to its end, and nothing new starts after it", in.FailedTarget.Message, step.Type)
+	return d
+}
+
+// watch is the decision of the in-flight step's kind.
+func watch(in Input, step *v1.StepStatus) Decision {
 	switch step.Type {
 	case v1.StepEnableAutomaticFailover:
 		return planEnableFailover(in, step)

@@ -159,7 +159,7 @@ func planNext(in Input) Decision {
 			wait := in.Gates.StableAt(in.Spec.Health.StableForOrDefault()).Sub(in.Now)
 			return Decision{Phase: v1.PhaseProgressing, Reason: v1.ReasonRollingOut, Message: blocked.Message, RequeueAfter: max(min(in.Timings.Transition, wait), in.Timings.Transition/10)}
 		}
-		return Decision{Phase: v1.PhaseBlocked, Reason: v1.ReasonGateBlocked, Message: blocked.Message, RequeueAfter: in.Timings.Blocked}
+		return blockedBy(in, blocked)
 	}
 	if !c.FailoverEnabled() {
 		step := newStep(in, v1.StepEnableAutomaticFailover)
@@ -220,7 +220,7 @@ func planArrived(in Input) Decision {
 		if blocked.Reason == rollout.ReasonHoldingForStableFor {
 			return Decision{Phase: v1.PhaseProgressing, Reason: v1.ReasonRollingOut, Message: blocked.Message, RequeueAfter: in.Timings.Transition}
 		}
-		return Decision{Phase: v1.PhaseBlocked, Reason: v1.ReasonGateBlocked, Message: blocked.Message, RequeueAfter: in.Timings.Blocked}
+		return blockedBy(in, blocked)
 	}
 	message := fmt.Sprintf("replication group %s runs %s on all %d members", c.Group.ID, in.goal.InstanceType, len(c.Members))
 	if applied := eo.Selected(c.Updates, in.Spec.Desired.ServiceUpdates); len(applied) > 0 {
@@ -231,6 +231,13 @@ func planArrived(in Input) Decision {
 		message += ", with service updates " + strings.Join(names, ", ") + " applied"
 	}
 	return Decision{Phase: v1.PhaseSucceeded, Reason: v1.ReasonUpToDate, Message: message, RequeueAfter: in.Timings.Idle}
+}
+
+// blockedBy is the decision of a gate that does not hold: Blocked, with the reason the gate has (its own
+// for the CloudWatch gates).
+func blockedBy(in Input, r health.Result) Decision {
+	reason, degraded := rollout.BlockReason(r)
+	return Decision{Phase: v1.PhaseBlocked, Reason: reason, Degraded: degraded, Message: r.Message, RequeueAfter: in.Timings.Blocked}
 }
 
 // record is the rollout record toward the goal, with room for the ElastiCache milestones.

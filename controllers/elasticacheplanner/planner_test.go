@@ -125,12 +125,28 @@ func onGoal(c *eo.Cluster) {
 	}
 }
 
+// planCase is a planner case: a sentence saying what it shows, the input, and what the decision must be.
+type planCase struct {
+	name   string
+	input  func() planner.Input
+	expect func(g Gomega, d planner.Decision)
+}
+
+// runPlanCases plans each case's input, its gates held for an hour unless the case says otherwise.
+func runPlanCases(t *testing.T, cases []planCase) {
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := c.input()
+			if in.Gates.NodeSince == nil {
+				in.Gates = held(in, time.Hour)
+			}
+			c.expect(NewWithT(t), planner.Plan(in))
+		})
+	}
+}
+
 func TestPlan(t *testing.T) {
-	cases := []struct {
-		name   string
-		input  func() planner.Input
-		expect func(g Gomega, d planner.Decision)
-	}{
+	cases := []planCase{
 		{"a group on the goal with no selected update pending succeeds and starts nothing", func() planner.Input {
 			c := group()
 			onGoal(c)
@@ -551,14 +567,5 @@ func TestPlan(t *testing.T) {
 			g.Expect(d.RequeueAfter).To(Equal(30 * time.Second))
 		}},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			g := NewWithT(t)
-			in := c.input()
-			if in.Gates.NodeSince == nil {
-				in.Gates = held(in, time.Hour)
-			}
-			c.expect(g, planner.Plan(in))
-		})
-	}
+	runPlanCases(t, cases)
 }

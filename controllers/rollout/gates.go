@@ -214,3 +214,49 @@ func truncate(s string, n int) string {
 	}
 	return s[:n-3] + "..."
 }
+
+// BlockReason is the reason a gate that does not hold blocks a new step with, and whether only the user can
+// clear it: the CloudWatch gates have reasons of their own (an alarm in ALARM or INSUFFICIENT_DATA, an alarm
+// that does not exist, a metric without datapoints), so do the Sentinel gates; every other gate blocks as
+// GateBlocked.
+func BlockReason(r health.Result) (reason string, degraded bool) {
+	if reason, ok := sentinelReasons[r.Gate]; ok {
+		return reason, false
+	}
+	switch r.Reason {
+	case health.ReasonAlarmFiring:
+		return v1.ReasonAlarmFiring, false
+	case health.ReasonAlarmInsufficientData:
+		return v1.ReasonAlarmInsufficientData, false
+	case health.ReasonAlarmNotFound:
+		return v1.ReasonAlarmNotFound, true
+	case health.ReasonMetricMissing:
+		return v1.ReasonMetricMissing, false
+	}
+	return v1.ReasonGateBlocked, false
+}
+
+// sentinelReasons are the condition reasons of the Sentinel gates: what to do about a Sentinel differs from
+// what to do about a node, so each says which question the Sentinels did not answer as they should.
+var sentinelReasons = map[string]string{
+	health.GateSentinelReachable: v1.ReasonSentinelUnreachable,
+	health.GateSentinelMonitors:  v1.ReasonSentinelMasterUnknown,
+	health.GateSentinelQuorum:    v1.ReasonSentinelNoQuorum,
+	health.GateSentinelAgrees:    v1.ReasonSentinelDisagrees,
+}
+
+// FiredAlarm returns the alarms gate's result when one of the policy's CloudWatch alarms is in ALARM.
+func FiredAlarm(results []health.Result) (health.Result, bool) {
+	for _, r := range results {
+		if health.AlarmFiring(r) {
+			return r, true
+		}
+	}
+	return health.Result{}, false
+}
+
+// IgnoresAlarms says whether a gate result is the alarms gate's, which a rollback does not wait for: the
+// rollback is what answers an alarm.
+func IgnoresAlarms(purpose v1.StepPurpose, r health.Result) bool {
+	return purpose == v1.PurposeRollback && r.Gate == health.GateCloudWatchAlarms
+}

@@ -98,6 +98,18 @@ func (h *Harness) Reconcile() rollout.Outcome {
 	return o
 }
 
+// ReconcileCounting reconciles once and counts the calls the simulator received meanwhile, by action.
+func (h *Harness) ReconcileCounting() (rollout.Outcome, map[string]int) {
+	h.T.Helper()
+	before := len(h.Sim.Calls())
+	o := h.Reconcile()
+	calls := map[string]int{}
+	for _, c := range h.Sim.Calls()[before:] {
+		calls[c.Action]++
+	}
+	return o, calls
+}
+
 // Run reconciles, moving the clock by each outcome's requeue (at least a second), until the phase is one
 // of phases; it fails the test after limit reconciles.
 func (h *Harness) Run(limit int, phases ...v1.Phase) rollout.Outcome {

@@ -119,3 +119,18 @@ func TestAScaleDownIsSizedFromCloudWatchWhenRedisDoesNotAnswer(t *testing.T) {
 	rg, _, _ := f.Sim.ReplicationGroupState("sessions")
 	g.Expect(rg.NodeType).To(Equal(large))
 }
+
+func TestAGateSkippingPrimariesKnowsThemFromIsMasterWhereElastiCacheAndRedisDoNotSay(t *testing.T) {
+	g := NewWithT(t)
+	// Cluster mode enabled: DescribeReplicationGroups names no roles, and these tests reach no Redis.
+	f := newFixture(t, fixtureOptions{shards: 2})
+	watchCloudWatch(f)
+	cleared(f, g)
+	o := f.Run(300, v1.PhaseSucceeded, v1.PhaseBlocked)
+	g.Expect(o.Phase).To(Equal(v1.PhaseSucceeded), "%s: %s", o.Reason, o.Message)
+	roles := map[v1.NodeRole]int{}
+	for _, n := range f.Policy.Status.Nodes {
+		roles[n.Role]++
+	}
+	g.Expect(roles).To(Equal(map[v1.NodeRole]int{v1.RolePrimary: 2, v1.RoleReplica: 4}), "the ledger's roles come from IsMaster too")
+}

@@ -34,8 +34,8 @@ type Member struct {
 	ClusterID string
 	NodeGroup string
 	Zone      string
-	// Role is primary or replica: from the group (cluster mode disabled) or the node's own INFO; empty when
-	// neither says.
+	// Role is primary or replica: from the group (cluster mode disabled), the node's own INFO, or (for a
+	// gate that skips primaries) CloudWatch's IsMaster; empty when none says.
 	Role string
 	// Status, NodeType and PendingNodeType are from DescribeCacheClusters; empty when it was not asked
 	// (an idle group whose goal is met).

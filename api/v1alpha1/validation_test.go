@@ -295,7 +295,7 @@ var _ = Describe("Admission validation", func() {
 			Expect(env.Client.Create(ctx, policy)).To(Succeed(), file)
 			accepted++
 		}
-		Expect(accepted).To(Equal(3))
+		Expect(accepted).To(Equal(4))
 	})
 })
 

@@ -46,7 +46,7 @@ const authorizationOnlySid = "LaunchTemplateUseChecks"
 
 // iamAction is the IAM name of an API call in the simulator's log.
 func iamAction(service, action string) string {
-	prefix := map[string]string{"autoscaling": "autoscaling", "ec2": "ec2", "elasticache": "elasticache"}[service]
+	prefix := map[string]string{"autoscaling": "autoscaling", "ec2": "ec2", "elasticache": "elasticache", awssim.CloudWatchService: "cloudwatch"}[service]
 	return prefix + ":" + action
 }
 
@@ -92,7 +92,7 @@ var _ = Describe("The IAM policy in config/iam", func() {
 		ctl.stop()
 		record(lc)
 
-		By("changing an ElastiCache group's node type with every option: failover turned on, a snapshot, a test failover, a service update")
+		By("changing an ElastiCache group's node type with every option: failover turned on, a snapshot, a test failover, a service update, CloudWatch gates")
 		g := threeZones("iam-ec", cacheLarge)
 		g.MultiAZ, g.AutomaticFailover = false, false
 		ec := newECAccount("iam-ec", ecOptions{groups: []awssim.ScenarioReplicationGroup{g},
@@ -102,6 +102,9 @@ var _ = Describe("The IAM policy in config/iam", func() {
 		policy.Spec.Target.ElastiCache.SnapshotBeforeModify = true
 		policy.Spec.Target.ElastiCache.TestFailover = true
 		policy.Spec.Desired.ServiceUpdates = &v1.ServiceUpdateSelector{Severities: []v1.ServiceUpdateSeverity{"critical"}}
+		Expect(ec.srv.SetAlarm("iam-ec-latency", awssim.AlarmStateOK, "fine")).To(Succeed())
+		policy.Spec.Health.CloudWatch = &v1.CloudWatchHealth{Alarms: []string{"iam-ec-latency"},
+			Metrics: []v1.CloudWatchMetricGate{{Name: "EngineCPU", MetricName: "EngineCPUUtilization", Below: "90"}}}
 		Expect(env.Client.Create(ctx, policy)).To(Succeed())
 		ctl = startController(ec, false)
 		Eventually(phaseOf(policy)).WithTimeout(120 * time.Second).WithPolling(200 * time.Millisecond).Should(Equal(v1.PhaseSucceeded))

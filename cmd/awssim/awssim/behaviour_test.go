@@ -21,8 +21,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	. "github.com/onsi/gomega"
@@ -178,4 +180,22 @@ func contains(list []string, v string) bool {
 		}
 	}
 	return false
+}
+
+func TestAnswersAreDatedBySimulatedTimeAsAWSDatesThemByItsOwnClock(t *testing.T) {
+	g := NewWithT(t)
+	f := newFixture(t)
+	f.step(90*time.Minute + 7*time.Second)
+	want := awssim.SimEpoch.Add(90*time.Minute + 7*time.Second)
+
+	groups, err := f.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{})
+	g.Expect(err).NotTo(HaveOccurred())
+	served, ok := awsmiddleware.GetServerTime(groups.ResultMetadata)
+	g.Expect(ok).To(BeTrue(), "the SDK read the answer's Date")
+	g.Expect(served).To(BeTemporally("==", want))
+
+	alarms, err := f.cw().DescribeAlarms(ctx, &cloudwatch.DescribeAlarmsInput{})
+	g.Expect(err).NotTo(HaveOccurred())
+	served, _ = awsmiddleware.GetServerTime(alarms.ResultMetadata)
+	g.Expect(served).To(BeTemporally("==", want), "CloudWatch's rpc-v2-cbor answers too")
 }

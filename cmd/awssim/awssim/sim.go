@@ -207,6 +207,10 @@ func (s *Sim) requestID() string {
 
 // ServeHTTP answers one AWS API call.
 func (s *Sim) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	// AWS dates its answers by its own clock, which a client reads as the service's time (the SDK corrects
+	// its signing clock with it, the controller ends its CloudWatch windows there); net/http would put the
+	// wall clock here, which is not the simulated account's time once the simulator runs faster.
+	rw.Header().Set("Date", s.clock.Now().UTC().Format(http.TimeFormat))
 	if isRPCv2CBOR(r) { // CloudWatch
 		s.serveCloudWatch(rw, r)
 		return

@@ -76,7 +76,7 @@ type CloudWatchMetricGate struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=48
 	// +kubebuilder:validation:Pattern=`^[A-Za-z][A-Za-z0-9-]*$`
-	// +kubebuilder:validation:XValidation:rule="!(self in ['InService', 'EC2Status', 'RedisReachable', 'RedisReplication', 'RedisPersistence', 'HTTPStatus', 'Capacity', 'SinglePrimary', 'ReplicasFollowPrimary', 'GroupAvailable', 'MembersAvailable', 'AutomaticFailover', 'ReplicaPerShard', 'GlobalDatastore', 'NodeTypeAllowed', 'DataFits', 'CloudWatchAlarms'])",message="a cloudWatch metric gate must not take the name of a built-in gate"
+	// +kubebuilder:validation:XValidation:rule="!(self in ['InService', 'EC2Status', 'RedisReachable', 'RedisReplication', 'RedisPersistence', 'HTTPStatus', 'Capacity', 'SinglePrimary', 'ReplicasFollowPrimary', 'GroupAvailable', 'MembersAvailable', 'AutomaticFailover', 'ReplicaPerShard', 'GlobalDatastore', 'NodeTypeAllowed', 'DataFits', 'CloudWatchAlarms', 'SentinelReachable', 'SentinelMonitors', 'SentinelQuorum', 'SentinelAgrees'])",message="a cloudWatch metric gate must not take the name of a built-in gate"
 	Name string `json:"name"`
 
 	// namespace is the metric's namespace. Defaults to AWS/ElastiCache for an elastiCache target and AWS/EC2

@@ -27,7 +27,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"sort"
@@ -117,7 +116,7 @@ func run(ctx context.Context, o options) (err error) {
 	if err != nil {
 		return err
 	}
-	defer stopping("the manager", manager.stop)
+	defer stopping("the manager", manager.Stop)
 
 	writes := redisload.Start("demo", func() string { return redisPrimary(srv, []string{"sessions-a", "sessions-b", "sessions-c"}) })
 	started := time.Now()
@@ -151,43 +150,25 @@ func stopping(what string, stop func() error) {
 	}
 }
 
-type managerProcess struct {
-	cmd  *exec.Cmd
-	done chan error
-}
-
-func startManager(ctx context.Context, workDir, kubeconfig string, awsEnv []string) (*managerProcess, error) {
-	bin := filepath.Join(workDir, "bin", "manager")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/manager")
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
-		return nil, fmt.Errorf("building the manager: %w", err)
+// startManager builds the manager binary and starts it against the control plane and the simulator, its
+// output in workDir/manager.log.
+func startManager(ctx context.Context, workDir, kubeconfig string, awsEnv []string) (*envtestutil.ManagerProcess, error) {
+	bin, err := envtestutil.BuildManager(ctx, workDir)
+	if err != nil {
+		return nil, err
 	}
 	logFile, err := os.Create(filepath.Join(workDir, "manager.log"))
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "--fast-poll", "--metrics-bind-address=0", "--health-probe-bind-address=127.0.0.1:0")
-	cmd.Env = append(append(os.Environ(), "KUBECONFIG="+kubeconfig), awsEnv...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
+	p, err := envtestutil.StartManagerProcess(bin, envtestutil.ManagerProcessOptions{Kubeconfig: kubeconfig, AWSEnv: awsEnv, Log: logFile})
+	if err != nil {
+		_ = logFile.Close()
 		return nil, err
 	}
-	p := &managerProcess{cmd: cmd, done: make(chan error, 1)}
-	go func() { p.done <- cmd.Wait(); _ = logFile.Close() }()
+	go func() { <-p.Done(); _ = logFile.Close() }()
 	fmt.Println("    manager log:", logFile.Name())
 	return p, nil
-}
-
-func (p *managerProcess) stop() error {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(10 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
-	return nil
 }
 
 // applySamples creates the samples with demo-sized waits: the samples ask for production values

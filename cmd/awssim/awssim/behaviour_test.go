@@ -159,6 +159,41 @@ func TestThrottlingSurfacesAsAThrottlingErrorAndTheSDKRetriesIt(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 }
 
+func TestAFaultNamesItsCallsByActionPrefixOrAsTheMutations(t *testing.T) {
+	g := NewWithT(t)
+	f := newFixture(t)
+	f.srv.Inject(awssim.Fault{Action: "Describe*", Fraction: 1, Code: "Throttling"})
+	_, err := f.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{})
+	g.Expect(awsclient.Classify(err)).To(Equal(awsclient.KindThrottled), "every describe is throttled")
+	f.replaceFirstInstance(g, "cache-a")
+
+	f.srv.ClearFaults()
+	f.srv.Inject(awssim.Fault{Mutations: true, Fraction: 1, Status: http.StatusInternalServerError, Code: "InternalFailure"})
+	_, err = f.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{})
+	g.Expect(err).NotTo(HaveOccurred(), "a describe changes nothing")
+	_, err = f.asg.SetDesiredCapacity(ctx, &autoscaling.SetDesiredCapacityInput{AutoScalingGroupName: str("cache-b"), DesiredCapacity: aws.Int32(1)})
+	g.Expect(awsclient.Code(err)).To(Equal("InternalFailure"), "every mutation fails")
+}
+
+func TestSeededFaultsDrawTheSameCallsAgain(t *testing.T) {
+	g := NewWithT(t)
+	draw := func(seed int64) []string {
+		f := newFixture(t)
+		f.srv.SeedFaults(seed)
+		f.srv.Inject(awssim.Fault{Action: "DescribeAutoScalingGroups", Fraction: 0.5, Code: "Throttling"})
+		for range 20 {
+			_, _ = f.asg.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{})
+		}
+		var codes []string
+		for _, c := range f.srv.Calls() {
+			codes = append(codes, c.Error)
+		}
+		return codes
+	}
+	g.Expect(draw(7)).To(Equal(draw(7)))
+	g.Expect(draw(7)).NotTo(Equal(draw(8)))
+}
+
 func TestTheCallLogRecordsEveryCallWithItsParameters(t *testing.T) {
 	g := NewWithT(t)
 	f := newFixture(t)

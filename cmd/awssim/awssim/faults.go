@@ -17,6 +17,7 @@ package awssim
 import (
 	"math/rand"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -24,7 +25,10 @@ import (
 // Fault describes an injected failure for the calls of one action ("*" for every action of a service).
 type Fault struct {
 	Service string // autoscaling, ec2, elasticache; "" for any
-	Action  string // "" or "*" for any
+	// Action is one action, "" or "*" for any, or a prefix ending in "*" ("Describe*": every describe).
+	Action string
+	// Mutations limits the fault to the calls that change state (Call.Mutating): 5xx on every mutation.
+	Mutations bool
 	// Fraction of matching calls that fail (0..1); ignored when Count > 0.
 	Fraction float64
 	// Count fails the next Count matching calls.
@@ -56,6 +60,14 @@ func (s *Sim) Inject(f Fault) {
 	s.faults.list = append(s.faults.list, &f)
 }
 
+// SeedFaults seeds the draws of the faults given as a Fraction, so that a campaign that names its seed draws
+// the same sequence again (which calls it hits still depends on the order the calls arrive in).
+func (s *Sim) SeedFaults(seed int64) {
+	s.faults.mu.Lock()
+	defer s.faults.mu.Unlock()
+	s.faults.rng = rand.New(rand.NewSource(seed))
+}
+
 // ClearFaults removes every fault.
 func (s *Sim) ClearFaults() {
 	s.faults.mu.Lock()
@@ -80,7 +92,7 @@ func (f *faults) take(service, action string) (fault *apiError, afterApply bool,
 		f.rng = rand.New(rand.NewSource(1))
 	}
 	for _, fl := range f.list {
-		if (fl.Service != "" && fl.Service != service) || (fl.Action != "" && fl.Action != "*" && fl.Action != action) {
+		if !fl.matches(service, action) {
 			continue
 		}
 		delay += fl.Latency
@@ -100,4 +112,17 @@ func (f *faults) take(service, action string) (fault *apiError, afterApply bool,
 		}
 	}
 	return nil, false, delay
+}
+
+func (f *Fault) matches(service, action string) bool {
+	if f.Service != "" && f.Service != service {
+		return false
+	}
+	if f.Mutations && !(Call{Action: action}).Mutating() {
+		return false
+	}
+	if prefix, ok := strings.CutSuffix(f.Action, "*"); ok {
+		return strings.HasPrefix(action, prefix)
+	}
+	return f.Action == "" || f.Action == action
 }

@@ -165,6 +165,23 @@ func (p *ProcessNodes) KillRedis(instanceID string) {
 	}
 }
 
+// RestartRedis starts again the redis-server of an instance that KillRedis killed, as a supervisor (systemd's
+// Restart=always) would. The nodes persist nothing, so it comes back empty: as a replica of the cluster's
+// current primary, which gives it the data again, or, when the cluster has no primary, as an empty primary
+// that its replicas would copy, losing everything. That is what restarting a dead primary without
+// persistence does on real machines too, which is why a failover (promoting a replica) comes first. It says
+// whether it started a process: not for an unknown instance or one whose redis-server still runs.
+func (p *ProcessNodes) RestartRedis(instanceID string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := p.nodes[instanceID]
+	if !p.Redis || n == nil || n.redis != nil || n.unhealthy {
+		return false
+	}
+	n.redis = p.startRedis(n.ip, instanceID, p.primaryOf(n.cluster))
+	return n.redis != nil
+}
+
 // FreezeRedis stops (SIGSTOP) the redis-server of an instance for d of real time, then lets it go on
 // (SIGCONT): a node that stalls, as one under memory pressure or a long fork does.
 func (p *ProcessNodes) FreezeRedis(instanceID string, d time.Duration) {

@@ -43,9 +43,8 @@ func replication(c *redis.Client) map[string]string {
 	return info["Replication"]
 }
 
-// TestRealRedisNodesReplicateAndAReplacementSyncsTheData runs a real redis-server per instance.
-func TestRealRedisNodesReplicateAndAReplacementSyncsTheData(t *testing.T) {
-	g := NewWithT(t)
+// serveRedisCluster serves a 3-zone cluster with a real redis-server per instance until the test ends.
+func serveRedisCluster(t *testing.T) (*awssim.Server, *awssim.ProcessNodes) {
 	sc := &awssim.Scenario{
 		ClockSpeed: 100, Redis: true,
 		Images:          []awssim.ScenarioImage{{ID: amiOld}},
@@ -57,11 +56,22 @@ func TestRealRedisNodesReplicateAndAReplacementSyncsTheData(t *testing.T) {
 			{Name: "sessions-c", Zone: "us-east-1c", Size: 1, LaunchTemplate: "redis"},
 		}}},
 	}
-	sim, _, err := sc.Build(nil, t.TempDir())
-	g.Expect(err).NotTo(HaveOccurred())
+	sim, procs, err := sc.Build(nil, t.TempDir())
+	NewWithT(t).Expect(err).NotTo(HaveOccurred())
 	srv := awssim.Serve(sim)
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return srv, procs
+}
 
+// syncedReplica matches a replica's INFO replication once its link to the primary is up and synced.
+func syncedReplica() OmegaMatcher {
+	return And(HaveKeyWithValue("role", "slave"), HaveKeyWithValue("master_link_status", "up"), HaveKeyWithValue("master_sync_in_progress", "0"))
+}
+
+// TestRealRedisNodesReplicateAndAReplacementSyncsTheData runs a real redis-server per instance.
+func TestRealRedisNodesReplicateAndAReplacementSyncsTheData(t *testing.T) {
+	g := NewWithT(t)
+	srv, _ := serveRedisCluster(t)
 	primary := redisAt(t, srv.GroupInstances("sessions-a")[0].PrivateIP)
 	g.Expect(replication(primary)["role"]).To(Equal("master"), "the first node of the cluster is the primary")
 	var replicas []*redis.Client
@@ -69,14 +79,13 @@ func TestRealRedisNodesReplicateAndAReplacementSyncsTheData(t *testing.T) {
 		replicas = append(replicas, redisAt(t, srv.GroupInstances(grp)[0].PrivateIP))
 	}
 	for _, r := range replicas {
-		g.Eventually(func() map[string]string { return replication(r) }).WithTimeout(10 * time.Second).Should(And(
-			HaveKeyWithValue("role", "slave"), HaveKeyWithValue("master_link_status", "up"), HaveKeyWithValue("master_sync_in_progress", "0")))
+		g.Eventually(func() map[string]string { return replication(r) }).WithTimeout(10 * time.Second).Should(syncedReplica())
 	}
 
 	g.Expect(primary.Set(ctx, "session:42", "alice", 0).Err()).To(Succeed())
 	old := srv.GroupInstances("sessions-b")[0]
 	asg := autoscaling.NewFromConfig(srv.SDKConfig())
-	_, err = asg.TerminateInstanceInAutoScalingGroup(ctx, &autoscaling.TerminateInstanceInAutoScalingGroupInput{InstanceId: aws.String(old.ID), ShouldDecrementDesiredCapacity: aws.Bool(false)})
+	_, err := asg.TerminateInstanceInAutoScalingGroup(ctx, &autoscaling.TerminateInstanceInAutoScalingGroupInput{InstanceId: aws.String(old.ID), ShouldDecrementDesiredCapacity: aws.Bool(false)})
 	g.Expect(err).NotTo(HaveOccurred())
 
 	g.Eventually(func() error {
@@ -99,6 +108,25 @@ func TestRealRedisNodesReplicateAndAReplacementSyncsTheData(t *testing.T) {
 		HaveKeyWithValue("role", "slave"), HaveKeyWithValue("master_link_status", "up")))
 	g.Eventually(func() string { return fresh.Get(ctx, "session:42").Val() }).WithTimeout(5*time.Second).Should(Equal("alice"),
 		"the replacement synced the data from the primary")
+}
+
+func TestARestartedRedisServerComesBackEmptyAsAReplicaOfThePrimaryAndSyncs(t *testing.T) {
+	g := NewWithT(t)
+	srv, procs := serveRedisCluster(t)
+	primary := redisAt(t, srv.GroupInstances("sessions-a")[0].PrivateIP)
+	replica := srv.GroupInstances("sessions-b")[0]
+	g.Expect(primary.Set(ctx, "session:7", "bob", 0).Err()).To(Succeed())
+	g.Expect(procs.RestartRedis(replica.ID)).To(BeFalse(), "its redis-server still runs")
+
+	procs.KillRedis(replica.ID)
+	g.Expect(redisAt(t, replica.PrivateIP).Ping(ctx).Err()).To(HaveOccurred(), "killed")
+	inst, _ := srv.Instance(replica.ID)
+	g.Expect(inst.LifecycleState).To(Equal(awssim.StateInService), "a crash is not a termination")
+
+	g.Expect(procs.RestartRedis(replica.ID)).To(BeTrue())
+	restarted := redisAt(t, replica.PrivateIP)
+	g.Eventually(func() map[string]string { return replication(restarted) }).WithTimeout(10 * time.Second).Should(syncedReplica())
+	g.Expect(restarted.Get(ctx, "session:7").Val()).To(Equal("bob"), "the data came back from the primary")
 }
 
 func TestTheDynomiteStyleStatusEndpointReportsWarmUpThenHealthy(t *testing.T) {

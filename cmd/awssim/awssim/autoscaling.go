@@ -42,7 +42,18 @@ func pageSize(form url.Values, field string) int {
 
 func (s *Sim) describeAutoScalingGroups(form url.Values, _ time.Time) ([]byte, *apiError) {
 	// Unknown names are left out of the answer, not an error.
-	groups, _ := named(s.groups, members(form, "AutoScalingGroupNames.member"), nil)
+	named, _ := named(s.groups, members(form, "AutoScalingGroupNames.member"), nil)
+	filters := asgFilters(form)
+	var groups []*Group
+	for _, g := range named {
+		ok, err := matchTags(g.Tags, filters)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			groups = append(groups, g)
+		}
+	}
 	start, end, next, err := page("DescribeAutoScalingGroups", form.Get("NextToken"), pageSize(form, "MaxRecords"), 50, 100, len(groups))
 	if err != nil {
 		return nil, err
@@ -323,14 +334,7 @@ func (s *Sim) deleteLaunchConfiguration(form url.Values, _ time.Time) ([]byte, *
 }
 
 func (s *Sim) describeAutoScalingTags(form url.Values, _ time.Time) ([]byte, *apiError) {
-	filters := map[string][]string{}
-	for i := 1; ; i++ {
-		name := form.Get("Filters.member." + strconv.Itoa(i) + ".Name")
-		if name == "" {
-			break
-		}
-		filters[name] = members(form, "Filters.member."+strconv.Itoa(i)+".Values.member")
-	}
+	filters := asgFilters(form)
 	type tagRef struct {
 		g   *Group
 		key string

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -320,7 +321,27 @@ func (s *Sim) describeLaunchTemplates(form url.Values, _ time.Time) ([]byte, *ap
 			lts = append(lts, s.templates[id])
 		}
 	}
-	start, end, next, err := page("DescribeLaunchTemplates", form.Get("NextToken"), pageSize(form, "MaxResults"), 1000, 1000, len(lts))
+	filters := ec2Filters(form)
+	var matching []*LaunchTemplate
+	for _, lt := range lts {
+		ok, err := matchTags(lt.Tags, filters, "launch-template-name")
+		if err != nil {
+			return nil, err
+		}
+		if v, byName := filters["launch-template-name"]; ok && (!byName || slices.Contains(v, lt.Name)) {
+			matching = append(matching, lt)
+		}
+	}
+	lts = matching
+	// MaxResults is 1 to 200; without it, EC2 answers with every template.
+	size, limit := pageSize(form, "MaxResults"), 200
+	if size > limit {
+		return nil, ec2Error("InvalidParameterValue", "Value ( %d ) for parameter maxResults is invalid. Expecting a value between 1 and 200.", size)
+	}
+	if size == 0 {
+		size, limit = max(len(lts), 1), max(len(lts), 1)
+	}
+	start, end, next, err := page("DescribeLaunchTemplates", form.Get("NextToken"), size, size, limit, len(lts))
 	if err != nil {
 		return nil, err
 	}

@@ -77,7 +77,7 @@ func Setup(mgr ctrl.Manager, cfg Config) (*RemediationPolicyReconciler, error) {
 	validation := &rollout.ValidationCache{TTL: cfg.ValidationTTL}
 	asg := &asgengine.Engine{
 		Client: mgr.GetClient(), AutoScaling: clients.AutoScaling, EC2: clients.EC2, Timings: timings, Validation: validation,
-		Observer: &asgobservation.Builder{AutoScaling: clients.AutoScaling, EC2: clients.EC2, CloudWatch: clients.CloudWatch, HTTP: probe.HTTP{},
+		Observer: &asgobservation.Builder{AutoScaling: clients.AutoScaling, EC2: clients.EC2, CloudWatch: clients.CloudWatch, HTTP: probe.HTTP{}, FleetMaxAge: timings.Idle / 2,
 			NewRedis:    func(c probe.RedisCredentials) probe.RedisProber { return probe.Redis{Credentials: c} },
 			NewSentinel: func(c probe.RedisCredentials) probe.SentinelProber { return probe.Sentinel{Credentials: c} }},
 		NewRedis: func(c probe.RedisCredentials) asgengine.RedisActions {

@@ -43,6 +43,9 @@ type Builder struct {
 	HTTP        HTTPProber
 	// NewRedis returns a Redis prober that authenticates with the cluster's credentials.
 	NewRedis func(probe.RedisCredentials) probe.RedisProber
+	// FleetMaxAge is how old the account snapshot that settled observations share may be (see fleet); zero
+	// gives every observation its own describes.
+	FleetMaxAge time.Duration
 	// NewSentinel returns a Sentinel prober that authenticates with the Sentinels' credentials.
 	NewSentinel func(probe.RedisCredentials) probe.SentinelProber
 
@@ -51,6 +54,7 @@ type Builder struct {
 	pointers  map[string]templatePointers          // templateID
 	instances map[string]knownInstance
 	swept     time.Time
+	fleet     fleet
 }
 
 // Credentials are what the probes of a cluster authenticate and encrypt with: the nodes', and the
@@ -94,7 +98,14 @@ type Options struct {
 func (b *Builder) Observe(ctx context.Context, spec v1.RemediationPolicySpec, credentials Credentials, step *v1.StepStatus, now time.Time, opts Options) (*Cluster, error) {
 	ctx, aws := awsclient.WithServerClock(ctx)
 	names := spec.Target.AutoScalingGroups.Names
-	groups, err := awsclient.DescribeGroups(ctx, b.AutoScaling, names)
+	var groups map[string]awsclient.Group
+	shared, err := false, error(nil)
+	if opts.Settled {
+		groups, shared, err = b.settledGroups(ctx, names, now)
+	}
+	if err == nil && !shared {
+		groups, err = awsclient.DescribeGroups(ctx, b.AutoScaling, names)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("describing auto scaling groups: %w", err)
 	}

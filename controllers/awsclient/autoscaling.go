@@ -79,8 +79,18 @@ func DescribeGroups(ctx context.Context, api AutoScalingAPI, names []string) (ma
 // DescribeAllGroups describes every group of the account (paginated). It is costly on a big account and runs
 // only before a change to a launch template that other groups may share.
 func DescribeAllGroups(ctx context.Context, api AutoScalingAPI) ([]Group, error) {
+	return describeGroupsWith(ctx, api, nil)
+}
+
+// DescribeTaggedGroups describes every group that carries the tag key, in pages of 100: one call per 100
+// groups, whichever policies they belong to.
+func DescribeTaggedGroups(ctx context.Context, api AutoScalingAPI, key string) ([]Group, error) {
+	return describeGroupsWith(ctx, api, []astypes.Filter{{Name: aws.String("tag-key"), Values: []string{key}}})
+}
+
+func describeGroupsWith(ctx context.Context, api AutoScalingAPI, filters []astypes.Filter) ([]Group, error) {
 	var out []Group
-	p := autoscaling.NewDescribeAutoScalingGroupsPaginator(api, &autoscaling.DescribeAutoScalingGroupsInput{MaxRecords: aws.Int32(100)})
+	p := autoscaling.NewDescribeAutoScalingGroupsPaginator(api, &autoscaling.DescribeAutoScalingGroupsInput{MaxRecords: aws.Int32(100), Filters: filters})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {

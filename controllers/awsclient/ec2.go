@@ -202,14 +202,37 @@ func DescribeLaunchTemplates(ctx context.Context, api EC2API, ids []string) (map
 		return nil, err
 	}
 	for _, lt := range resp.LaunchTemplates {
-		t := LaunchTemplate{ID: aws.ToString(lt.LaunchTemplateId), Name: aws.ToString(lt.LaunchTemplateName),
-			DefaultVersion: aws.ToInt64(lt.DefaultVersionNumber), LatestVersion: aws.ToInt64(lt.LatestVersionNumber), Tags: map[string]string{}}
-		for _, tag := range lt.Tags {
-			t.Tags[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
-		}
+		t := templateFromSDK(lt)
 		out[t.ID] = t
 	}
 	return out, nil
+}
+
+// DescribeTaggedLaunchTemplates describes every launch template that carries the tag key, in pages of 200.
+func DescribeTaggedLaunchTemplates(ctx context.Context, api EC2API, key string) (map[string]LaunchTemplate, error) {
+	out := map[string]LaunchTemplate{}
+	p := ec2.NewDescribeLaunchTemplatesPaginator(api, &ec2.DescribeLaunchTemplatesInput{MaxResults: aws.Int32(200),
+		Filters: []ec2types.Filter{{Name: aws.String("tag-key"), Values: []string{key}}}})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, lt := range page.LaunchTemplates {
+			t := templateFromSDK(lt)
+			out[t.ID] = t
+		}
+	}
+	return out, nil
+}
+
+func templateFromSDK(lt ec2types.LaunchTemplate) LaunchTemplate {
+	t := LaunchTemplate{ID: aws.ToString(lt.LaunchTemplateId), Name: aws.ToString(lt.LaunchTemplateName),
+		DefaultVersion: aws.ToInt64(lt.DefaultVersionNumber), LatestVersion: aws.ToInt64(lt.LatestVersionNumber), Tags: map[string]string{}}
+	for _, tag := range lt.Tags {
+		t.Tags[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
+	}
+	return t
 }
 
 // DescribeTemplateVersions describes the given versions ($Default, $Latest or numbers) of a template, or

@@ -898,6 +898,17 @@ func (s *Sim) LaunchTemplateID(name string) (string, bool) {
 	return "", false
 }
 
+// UntagGroups removes a tag from groups (as a user taking a group out of a policy would).
+func (s *Sim) UntagGroups(groups []string, key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, name := range groups {
+		if g := s.groups[name]; g != nil {
+			delete(g.Tags, key)
+		}
+	}
+}
+
 // TagGroups sets a tag on groups (as a user fixing a missing opt-in tag would).
 func (s *Sim) TagGroups(groups []string, key, value string) {
 	s.mu.Lock()

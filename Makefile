@@ -53,9 +53,11 @@ test: test-deps vet ## Run all tests against a real kube-apiserver, the AWS simu
 	KUBEBUILDER_ASSETS="$$(hack/install-envtest.sh)" go test -race -count=1 -timeout $(GO_TEST_TIMEOUT) $(TEST_FLAGS) ./...
 
 .PHONY: bench
-bench: test-deps ## Measure the design's targets: roll time vs physical limit, AWS calls per node and per idle hour, writes lost, 1,000 policies.
-	KUBEBUILDER_ASSETS="$$(hack/install-envtest.sh)" go test ./test/bench -run '^$$' -bench 'RollNineNodes' -benchtime 1x -count 1 -timeout 20m
-	KUBEBUILDER_ASSETS="$$(hack/install-envtest.sh)" go test ./test/bench -run '^$$' -bench 'IdleReconcile|ThousandPolicies' -benchtime 1000x -count 1 -timeout 20m
+bench: test-deps ## Measure the design's targets (roll time vs physical limit, AWS calls per node and idle hour, hand-off write gaps, 10,000 policies): one table, and JSON in bench-results/.
+	{ KUBEBUILDER_ASSETS="$$(hack/install-envtest.sh)" go test ./test/bench -run '^$$' -bench 'RollNineNodes|HandOffs' -benchtime 1x -count 1 -timeout 20m; \
+	  KUBEBUILDER_ASSETS="$$(hack/install-envtest.sh)" go test ./test/bench -run '^$$' -bench 'IdleReconcile' -benchtime 1000x -count 1 -timeout 20m; \
+	  KUBEBUILDER_ASSETS="$$(hack/install-envtest.sh)" go test ./test/bench -run '^$$' -bench 'TenThousandPolicies' -benchtime 1x -count 1 -timeout 60m; \
+	  go test ./controllers/asgplanner ./controllers/asgobservation -run '^$$' -bench . -benchmem -count 1; } 2>&1 | go run ./hack/benchtable
 
 .PHONY: demo
 demo: test-deps ## Run the demo: local control plane, AWS simulator, real Redis nodes, the manager rolling the samples.

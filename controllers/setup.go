@@ -62,6 +62,9 @@ type Config struct {
 	// WrapRedisActions, when set, wraps the Redis commands of a hand-off (FAILOVER, REPLICAOF): a seam for
 	// tests that must do something at the moment a command is issued (stall the replica it goes to).
 	WrapRedisActions func(asgengine.RedisActions) asgengine.RedisActions
+	// Clock is what the reconciler takes a reconcile's time from (default: the real clock); a benchmark
+	// steps a fake one to pass an idle interval in seconds.
+	Clock clock.PassiveClock
 }
 
 // Setup wires the whole controller into a manager: the AWS clients, the engine of each target kind, the
@@ -94,8 +97,11 @@ func Setup(mgr ctrl.Manager, cfg Config) (*RemediationPolicyReconciler, error) {
 		Observer: &elasticacheobservation.Builder{ElastiCache: clients.ElastiCache, CloudWatch: clients.CloudWatch,
 			NewRedis: func(c probe.RedisCredentials) probe.RedisProber { return probe.Redis{Credentials: c} }},
 	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.RealClock{}
+	}
 	r := &RemediationPolicyReconciler{
-		Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("cache-remediator"), Clock: clock.RealClock{},
+		Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("cache-remediator"), Clock: cfg.Clock,
 		Engines:    map[TargetKind]rollout.Engine{KindAutoScalingGroups: asg, KindElastiCache: ec},
 		Timings:    timings,
 		Validation: validation,

@@ -32,7 +32,7 @@ const policies = 150
 
 // fleetOf serves policies one-group clusters, each group and template carrying a policy's opt-in tag, and
 // a builder whose settled observations may share a snapshot ten minutes old.
-func fleetOf(t *testing.T) (*awssim.Server, *asgobservation.Builder, []v1.RemediationPolicySpec) {
+func fleetOf(t testing.TB) (*awssim.Server, *asgobservation.Builder, []v1.RemediationPolicySpec) {
 	sim := awssim.New(awssim.Options{Clock: awssim.NewManualClock()})
 	sim.AddImage(awssim.Image{ID: "ami-0aaaaaaaaaaaaaaa1"})
 	sim.AddInstanceType(awssim.InstanceType{Name: "r5.large", Architectures: []string{"x86_64"}})

@@ -27,6 +27,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"k8s.io/utils/clock"
+
 	"github.com/cache-remediator/cache-remediator/controllers"
 	"github.com/cache-remediator/cache-remediator/controllers/asgengine"
 	"github.com/cache-remediator/cache-remediator/controllers/awsclient"
@@ -49,6 +51,8 @@ type ManagerOptions struct {
 	LeaderElectionNamespace string
 	// WrapRedisActions wraps the hand-off's Redis commands (see controllers.Config).
 	WrapRedisActions func(asgengine.RedisActions) asgengine.RedisActions
+	// Clock is the reconciler's clock (default: the real one).
+	Clock clock.PassiveClock
 }
 
 // Manager is a running in-process manager.
@@ -78,7 +82,7 @@ func (e *Env) StartManager(o ManagerOptions) (*Manager, error) {
 		return nil, err
 	}
 	reconciler, err := controllers.Setup(mgr, controllers.Config{AWS: o.AWS, AWSOptions: o.AWSOptions, Timings: o.Timings,
-		Controller: controller.Options{SkipNameValidation: ptr.To(true)}, WrapRedisActions: o.WrapRedisActions})
+		Controller: controller.Options{SkipNameValidation: ptr.To(true)}, WrapRedisActions: o.WrapRedisActions, Clock: o.Clock})
 	if err != nil {
 		return nil, err
 	}

@@ -55,13 +55,15 @@ type ManagerProcessOptions struct {
 	AWSEnv     []string
 	// Log receives the manager's stdout and stderr.
 	Log io.Writer
+	// Args are more flags (e.g. a higher --aws-requests-per-second for a benchmark's thousands of policies).
+	Args []string
 }
 
 // StartManagerProcess starts the binary the way a simulator wants it: --fast-poll (the simulator runs faster
 // than real time), no metrics endpoint and the health probes on a free loopback port, so that several
 // managers, or one restarted while the old one's port is still held, never collide.
 func StartManagerProcess(bin string, o ManagerProcessOptions) (*ManagerProcess, error) {
-	cmd := exec.Command(bin, "--fast-poll", "--metrics-bind-address=0", "--health-probe-bind-address=127.0.0.1:0")
+	cmd := exec.Command(bin, append([]string{"--fast-poll", "--metrics-bind-address=0", "--health-probe-bind-address=127.0.0.1:0"}, o.Args...)...)
 	cmd.Env = append(append(os.Environ(), "KUBECONFIG="+o.Kubeconfig), o.AWSEnv...)
 	cmd.Stdout, cmd.Stderr = o.Log, o.Log
 	if err := cmd.Start(); err != nil {

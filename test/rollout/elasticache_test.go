@@ -31,6 +31,7 @@ import (
 
 	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
 	"github.com/cache-remediator/cache-remediator/cmd/awssim/awssim"
+	"github.com/cache-remediator/cache-remediator/test/envtestutil"
 )
 
 const (
@@ -127,6 +128,7 @@ var _ = Describe("ElastiCache: changing the node type", func() {
 			Expect(env.Client.Create(ctx, p)).To(Succeed())
 			policies = append(policies, p)
 		}
+		kubectl := watchKubectl(policies[1])
 		ctl := startController(c, false)
 		defer ctl.stop()
 		for _, p := range policies {
@@ -144,6 +146,8 @@ var _ = Describe("ElastiCache: changing the node type", func() {
 			Expect(events(got)).To(ContainElement(And(HaveField("Reason", "ModifyReplicationGroupStarted"))))
 			Expect(events(got)).To(ContainElement(And(HaveField("Reason", "ModifyReplicationGroupCompleted"), HaveField("Note", ContainSubstring("changed from "+cacheLarge+" to "+cacheXLarge)))))
 		}
+		describe, _ := envtestutil.Kubectl(kubeconfigOf(), "describe", "rp", "-n", policies[1].Namespace, policies[1].Name).CombinedOutput()
+		GinkgoWriter.Printf("kubectl get rp -o wide -w:\n%s\nkubectl describe rp:\n%s\n", kubectl(), describe)
 		Expect(c.callsOf("ModifyReplicationGroup")).To(Equal(2), "one change per group")
 
 		By("having shown, while ElastiCache worked, every member Replacing on the old type with nothing counted done")
@@ -303,6 +307,8 @@ var _ = Describe("ElastiCache: preflight gates", func() {
 		Expect(got.Status.ElastiCache.TestFailovers).To(HaveLen(2))
 		Expect(got.Status.ElastiCache.TestFailoverBudget).To(HaveValue(BeNumerically("==", 13)))
 		Expect(got.Status.Rollout.ElastiCache.FailoverTested).To(ConsistOf("0001", "0002"))
+		ecStatus, _ := envtestutil.Kubectl(kubeconfigOf(), "get", "rp", "-n", p.Namespace, p.Name, "-o", "jsonpath={.status.elastiCache}").CombinedOutput()
+		GinkgoWriter.Printf("kubectl get rp -o jsonpath={.status.elastiCache}:\n%s\n", ecStatus)
 		labels := map[string]string{"namespace": p.Namespace, "name": p.Name}
 		Expect(metricValue("cache_remediator_elasticache_test_failover_budget", labels)).To(Equal(13.0))
 		Expect(metricValue("cache_remediator_policy_phase", merge(labels, "phase", "Succeeded"))).To(Equal(1.0))

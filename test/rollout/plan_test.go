@@ -55,6 +55,8 @@ var _ = Describe("The plan in status", func() {
 		Expect(err).NotTo(HaveOccurred(), string(describe))
 		Expect(string(describe)).To(ContainSubstring("Primary Hand Offs:  1"))
 		Expect(string(describe)).To(MatchRegexp(`Type:\s+HandOffPrimary`))
+		wide, _ := envtestutil.Kubectl(kubeconfig, "get", "rp", "-n", policy.Namespace, policy.Name, "-o", "wide").CombinedOutput()
+		GinkgoWriter.Printf("kubectl get rp -o wide:\n%s\nkubectl describe rp:\n%s\n", wide, describe)
 
 		update(policy, func(p *v1.RemediationPolicy) { p.Spec.Paused = false })
 		Eventually(observedPhaseOf(policy)).WithTimeout(90 * time.Second).WithPolling(200 * time.Millisecond).Should(Equal(v1.PhaseSucceeded))

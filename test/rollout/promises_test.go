@@ -32,6 +32,7 @@ import (
 	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
 	"github.com/cache-remediator/cache-remediator/cmd/awssim/awssim"
 	"github.com/cache-remediator/cache-remediator/controllers/asgengine"
+	"github.com/cache-remediator/cache-remediator/test/envtestutil"
 )
 
 // These specs hold the ASG path to the promises a user reads in the README: a policy that does not own its
@@ -82,6 +83,8 @@ var _ = Describe("Ownership: two policies on the same groups", func() {
 		Expect(env.Client.Create(ctx, loser)).To(Succeed())
 		Eventually(readyReason(loser)).WithTimeout(20 * time.Second).Should(Equal(v1.ReasonConflict))
 		Expect(readyMessage(loser)).To(ContainSubstring("is already targeted by RemediationPolicy " + c.ns + "/" + c.policy + ", created earlier"))
+		both, _ := envtestutil.Kubectl(kubeconfigOf(), "get", "rp", "-n", c.ns, "-o", "wide").CombinedOutput()
+		GinkgoWriter.Printf("kubectl get rp -o wide:\n%s\nthe loser's Ready message:\n%s\n", both, readyMessage(loser))
 
 		Eventually(phaseOf(owner)).WithTimeout(90 * time.Second).WithPolling(200 * time.Millisecond).Should(Equal(v1.PhaseSucceeded))
 		expectClusterOn(c, goalNew)
@@ -216,6 +219,7 @@ var _ = Describe("Deleting a policy mid-rollout", func() {
 			}
 			return released
 		}).WithTimeout(5 * time.Second).ShouldNot(BeEmpty())
+		GinkgoWriter.Printf("Released event:\n%s\n", released)
 		Expect(released).To(ContainSubstring("nothing is rolled back"))
 		for _, g := range c.groups {
 			Expect(released).To(ContainSubstring(g + " launches " + goalNew.String()))

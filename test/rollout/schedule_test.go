@@ -24,6 +24,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
+	"github.com/cache-remediator/cache-remediator/test/envtestutil"
 )
 
 var _ = Describe("Maintenance windows", func() {
@@ -47,6 +48,8 @@ var _ = Describe("Maintenance windows", func() {
 		row, err := kubectlRow(kubeconfig, policy)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(row).To(MatchKeys(IgnoreExtras, Keys{"PHASE": Equal("Paused"), "BLOCKED-BY": Equal(v1.ReasonOutsideMaintenanceWindow), "WINDOW": Equal("opens " + opens)}))
+		wide, _ := envtestutil.Kubectl(kubeconfig, "get", "rp", "-n", policy.Namespace, policy.Name, "-o", "wide").CombinedOutput()
+		GinkgoWriter.Printf("kubectl get rp -o wide:\n%s\nReady's message:\n%s\n", wide, readyMessage(policy))
 		Consistently(c.mutatingCalls).WithTimeout(quiet).Should(BeEmpty(), "no step starts outside the window")
 		Expect(events(get(policy))).To(ContainElement(HaveField("Reason", v1.ReasonOutsideMaintenanceWindow)))
 
@@ -57,5 +60,7 @@ var _ = Describe("Maintenance windows", func() {
 		Eventually(phaseOf(policy)).WithTimeout(90 * time.Second).WithPolling(200 * time.Millisecond).Should(Equal(v1.PhaseSucceeded))
 		Expect(get(policy).Status.Schedule.Open).To(BeTrue())
 		Expect(events(get(policy))).To(ContainElement(HaveField("Reason", "WindowOpened")))
+		opened, _ := envtestutil.Kubectl(kubeconfig, "get", "rp", "-n", policy.Namespace, policy.Name).CombinedOutput()
+		GinkgoWriter.Printf("kubectl get rp:\n%s\n", opened)
 	})
 })

@@ -72,7 +72,10 @@ var _ = Describe("CloudWatch gates", func() {
 
 		By("reporting the metric with no datapoints as missing, naming it and its dimensions")
 		Eventually(readyReason(policy)).WithTimeout(30 * time.Second).Should(Equal(v1.ReasonMetricMissing))
-		Expect(readyMessage(policy)).To(Equal("CPU on " + silent + ": AWS/EC2 CPUUtilization {InstanceId=" + silent + "} (Maximum per 1m) has no datapoint in the last 5m"))
+		// A node launched less than a minute ago has no datapoint yet either (CloudWatch's first comes a
+		// minute or so after launch), so the message settles on the silent node within a simulated minute.
+		Eventually(func() string { return readyMessage(policy) }).WithTimeout(30 * time.Second).
+			Should(Equal("CPU on " + silent + ": AWS/EC2 CPUUtilization {InstanceId=" + silent + "} (Maximum per 1m) has no datapoint in the last 5m"))
 		got := get(policy)
 		Expect(got.Status.Phase).To(Equal(v1.PhaseBlocked))
 		Expect(got.Status.BlockedBy).To(Equal(v1.ReasonMetricMissing))

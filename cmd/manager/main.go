@@ -18,12 +18,15 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"os"
 
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -32,24 +35,65 @@ import (
 	"github.com/cache-remediator/cache-remediator/controllers"
 	"github.com/cache-remediator/cache-remediator/controllers/awsclient"
 	"github.com/cache-remediator/cache-remediator/controllers/rollout"
+	"github.com/cache-remediator/cache-remediator/controllers/sharding"
 )
 
+// options are the manager's flags, parsed.
+type options struct {
+	metricsAddr, probeAddr string
+	leaderElect, fastPoll  bool
+	// leaderElectionID is the Lease the replicas elect a leader with: --leader-election-id, else one per
+	// shard (see sharding.LeaderElectionID).
+	leaderElectionID  string
+	awsRPS            float64
+	testFailoverQuota int
+	// watchSelector restricts the policies this manager reconciles (nil: all of them).
+	watchSelector labels.Selector
+	zap           zap.Options
+}
+
+// parseFlags parses args with the manager's flags defined on fs (flag.CommandLine in main, which also holds
+// controller-runtime's --kubeconfig). It refuses a --watch-label-selector that is not a label selector:
+// a manager started with a typo in its shard must not start at all, rather than reconcile some other set
+// of policies than the one meant.
+func parseFlags(fs *flag.FlagSet, args []string) (options, error) {
+	var o options
+	var watchSelector string
+	fs.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", "The address the metrics endpoint binds to; 0 disables it.")
+	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "The address the health and readiness probes bind to.")
+	fs.BoolVar(&o.leaderElect, "leader-elect", false, "Elect a leader so that only one replica acts at a time.")
+	fs.StringVar(&o.leaderElectionID, "leader-election-id", "", "The name of the Lease the replicas elect a leader with (default: "+controllers.LeaderElectionID+
+		", or with --watch-label-selector one derived from the selector, so that each shard elects its own leader).")
+	fs.StringVar(&watchSelector, "watch-label-selector", "", "Reconcile only the RemediationPolicies this label selector matches, e.g. '"+
+		sharding.Key+" in (shard1)' for a shard and '"+sharding.Key+" notin (shard1, shard2)' for the main instance (default: every policy).")
+	fs.Float64Var(&o.awsRPS, "aws-requests-per-second", 10, "Client-side rate limit of AWS API calls per service.")
+	fs.IntVar(&o.testFailoverQuota, "test-failover-quota", 15, "The account's ElastiCache TestFailover limit, in node groups per rolling 24 hours.")
+	fs.BoolVar(&o.fastPoll, "fast-poll", false, "Look again every second while a node changes (for simulators that run faster than real time).")
+	o.zap.BindFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	var err error
+	if o.watchSelector, err = sharding.ParseSelector(watchSelector); err != nil {
+		return o, err
+	}
+	if o.leaderElectionID == "" {
+		o.leaderElectionID = sharding.LeaderElectionID(controllers.LeaderElectionID, o.watchSelector)
+	}
+	return o, nil
+}
+
 func main() {
-	var metricsAddr, probeAddr string
-	var leaderElect, fastPoll bool
-	var awsRPS float64
-	var testFailoverQuota int
-	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "The address the metrics endpoint binds to; 0 disables it.")
-	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "The address the health and readiness probes bind to.")
-	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader so that only one replica acts at a time.")
-	flag.Float64Var(&awsRPS, "aws-requests-per-second", 10, "Client-side rate limit of AWS API calls per service.")
-	flag.IntVar(&testFailoverQuota, "test-failover-quota", 15, "The account's ElastiCache TestFailover limit, in node groups per rolling 24 hours.")
-	flag.BoolVar(&fastPoll, "fast-poll", false, "Look again every second while a node changes (for simulators that run faster than real time).")
-	zapOpts := zap.Options{}
-	zapOpts.BindFlags(flag.CommandLine)
-	flag.Parse()
-	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	o, err := parseFlags(flag.CommandLine, os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "manager:", err)
+		os.Exit(2)
+	}
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&o.zap)))
 	log := ctrl.Log.WithName("setup")
+	if o.watchSelector != nil {
+		log.Info("Sharded: reconciling only the policies the selector matches", "watchLabelSelector", o.watchSelector.String(), "leaderElectionID", o.leaderElectionID)
+	}
 
 	scheme := runtime.NewScheme()
 	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
@@ -57,10 +101,11 @@ func main() {
 
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                 scheme,
-		Metrics:                metricsserver.Options{BindAddress: metricsAddr},
-		HealthProbeBindAddress: probeAddr,
-		LeaderElection:         leaderElect,
-		LeaderElectionID:       controllers.LeaderElectionID,
+		Metrics:                metricsserver.Options{BindAddress: o.metricsAddr},
+		HealthProbeBindAddress: o.probeAddr,
+		LeaderElection:         o.leaderElect,
+		LeaderElectionID:       o.leaderElectionID,
+		Cache:                  sharding.CacheOptions(cache.Options{}, o.watchSelector),
 		Client:                 controllers.ClientOptions(),
 	})
 	if err != nil {
@@ -73,10 +118,10 @@ func main() {
 		os.Exit(1)
 	}
 	timings := rollout.DefaultTimings
-	if fastPoll {
+	if o.fastPoll {
 		timings = rollout.FastTimings
 	}
-	if _, err := controllers.Setup(mgr, controllers.Config{AWS: awsConfig, AWSOptions: awsclient.Options{RequestsPerSecond: awsRPS}, Timings: timings, TestFailoverQuota: testFailoverQuota}); err != nil {
+	if _, err := controllers.Setup(mgr, controllers.Config{AWS: awsConfig, AWSOptions: awsclient.Options{RequestsPerSecond: o.awsRPS}, Timings: timings, TestFailoverQuota: o.testFailoverQuota}); err != nil {
 		log.Error(err, "Unable to set up controller", "controller", "RemediationPolicy")
 		os.Exit(1)
 	}

@@ -16,6 +16,7 @@ package controllers
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/types"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
@@ -81,8 +82,9 @@ func recordPolicyMetrics(policy *v1.RemediationPolicy) {
 	}
 }
 
-// forgetPolicyMetrics drops a deleted policy's series.
-func forgetPolicyMetrics(policy *v1.RemediationPolicy) {
+// forgetPolicyMetrics drops the series of a policy this manager no longer reconciles: deleted, or moved to
+// another shard.
+func forgetPolicyMetrics(policy types.NamespacedName) {
 	labels := prometheus.Labels{"namespace": policy.Namespace, "name": policy.Name}
 	policyPhase.DeletePartialMatch(labels)
 	policyNodes.DeletePartialMatch(labels)

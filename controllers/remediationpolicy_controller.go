@@ -85,7 +85,12 @@ type RemediationPolicyReconciler struct {
 func (r *RemediationPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, reterr error) {
 	policy := &v1.RemediationPolicy{}
 	if err := r.Get(ctx, req.NamespacedName, policy); err != nil {
-		// A deleted policy needs nothing more: the finalizer already ran.
+		// A deleted policy needs nothing more: the finalizer already ran. Nor does a policy relabelled out
+		// of this manager's shard (it is gone from the cache), but its gauges would go on saying what this
+		// manager last saw, next to what its new owner exports: they go.
+		if apierrors.IsNotFound(err) {
+			forgetPolicyMetrics(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	log := ctrl.LoggerFrom(ctx).WithValues("RemediationPolicy", klog.KObj(policy))
@@ -215,7 +220,7 @@ func (r *RemediationPolicyReconciler) forget(policy *v1.RemediationPolicy) {
 	if r.Validation != nil {
 		r.Validation.Forget(policy.UID)
 	}
-	forgetPolicyMetrics(policy)
+	forgetPolicyMetrics(client.ObjectKeyFromObject(policy))
 }
 
 // SetupWithManager registers the reconciler and the index its engines' conflict checks use. Status-only

@@ -19,6 +19,7 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -33,6 +34,7 @@ import (
 	"github.com/cache-remediator/cache-remediator/controllers/asgengine"
 	"github.com/cache-remediator/cache-remediator/controllers/awsclient"
 	"github.com/cache-remediator/cache-remediator/controllers/rollout"
+	"github.com/cache-remediator/cache-remediator/controllers/sharding"
 )
 
 // ManagerOptions says how an in-process manager (the reconciler and the ASG engine) runs.
@@ -49,6 +51,11 @@ type ManagerOptions struct {
 	Identity *rest.Config
 	// LeaderElectionNamespace, when set, makes the manager elect a leader with a Lease there.
 	LeaderElectionNamespace string
+	// LeaderElectionID names that Lease (default: as cmd/manager names it, one per WatchLabelSelector).
+	LeaderElectionID string
+	// WatchLabelSelector, when set, makes the manager one shard: it reconciles only the policies the
+	// selector matches, as cmd/manager's --watch-label-selector does.
+	WatchLabelSelector labels.Selector
 	// WrapRedisActions wraps the hand-off's Redis commands (see controllers.Config).
 	WrapRedisActions func(asgengine.RedisActions) asgengine.RedisActions
 	// Clock is the reconciler's clock (default: the real one).
@@ -70,13 +77,17 @@ func (e *Env) StartManager(o ManagerOptions) (*Manager, error) {
 	if o.Identity != nil {
 		identity = o.Identity
 	}
+	leaderElectionID := o.LeaderElectionID
+	if leaderElectionID == "" {
+		leaderElectionID = sharding.LeaderElectionID(controllers.LeaderElectionID, o.WatchLabelSelector)
+	}
 	mgr, err := ctrl.NewManager(identity, ctrl.Options{
 		Scheme: e.Client.Scheme(), Metrics: metricsserver.Options{BindAddress: "0"},
 		Controller:       config.Controller{SkipNameValidation: ptr.To(true)},
-		Cache:            cache.Options{DefaultNamespaces: map[string]cache.Config{o.Namespace: {}}},
+		Cache:            sharding.CacheOptions(cache.Options{DefaultNamespaces: map[string]cache.Config{o.Namespace: {}}}, o.WatchLabelSelector),
 		Client:           controllers.ClientOptions(),
 		LeaderElection:   o.LeaderElectionNamespace != "",
-		LeaderElectionID: controllers.LeaderElectionID, LeaderElectionNamespace: o.LeaderElectionNamespace,
+		LeaderElectionID: leaderElectionID, LeaderElectionNamespace: o.LeaderElectionNamespace,
 	})
 	if err != nil {
 		return nil, err

@@ -22,6 +22,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	dto "github.com/prometheus/client_model/go"
@@ -30,6 +31,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -99,6 +101,18 @@ func newCluster(policy string, opts clusterOptions) *simCluster {
 	nsSeq++
 	ns := fmt.Sprintf("rollout-%d", nsSeq)
 	Expect(env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())
+	sc, groups := clusterScenario(ns, policy, opts)
+	c := &simCluster{ns: ns, policy: policy, groups: groups}
+	sim, procs, err := sc.Build(nil, GinkgoT().TempDir())
+	Expect(err).NotTo(HaveOccurred())
+	c.srv, c.procs = awssim.Serve(sim), procs
+	DeferCleanup(c.srv.Close)
+	return c
+}
+
+// clusterScenario is an account with the test's images and types and one cluster for policy ns/policy:
+// its groups, by name, and the launch template they launch from.
+func clusterScenario(ns, policy string, opts clusterOptions) (*awssim.Scenario, []string) {
 	tags := map[string]string{}
 	if opts.tagged {
 		tags[v1.OptInTagKey] = ns + "." + policy
@@ -115,7 +129,7 @@ func newCluster(policy string, opts clusterOptions) *simCluster {
 		InstanceTypes:   []awssim.ScenarioInstanceType{{Name: typeOld, Architectures: []string{"arm64"}}, {Name: typeNew, Architectures: []string{"arm64"}}},
 		LaunchTemplates: []awssim.ScenarioLaunchTemplate{{Name: policy, Versions: []awssim.ScenarioTemplateVersion{{ImageID: amiOld, InstanceType: typeOld}}, Tags: tags}},
 	}
-	c := &simCluster{ns: ns, policy: policy}
+	var names []string
 	var groups []awssim.ScenarioGroup
 	groupZones := zones
 	if opts.zones != nil {
@@ -123,7 +137,7 @@ func newCluster(policy string, opts clusterOptions) *simCluster {
 	}
 	for _, z := range groupZones {
 		name := fmt.Sprintf("%s-%s", policy, z[len(z)-1:])
-		c.groups = append(c.groups, name)
+		names = append(names, name)
 		size := int64(1)
 		if opts.size != nil {
 			size = *opts.size
@@ -138,11 +152,7 @@ func newCluster(policy string, opts clusterOptions) *simCluster {
 		sc.LaunchConfigurations = []awssim.ScenarioLaunchConfiguration{{Name: policy + "-legacy", ImageID: amiOld, InstanceType: typeOld}}
 	}
 	sc.Clusters = []awssim.ScenarioCluster{{Name: policy, Groups: groups}}
-	sim, procs, err := sc.Build(nil, GinkgoT().TempDir())
-	Expect(err).NotTo(HaveOccurred())
-	c.srv, c.procs = awssim.Serve(sim), procs
-	DeferCleanup(c.srv.Close)
-	return c
+	return sc, names
 }
 
 // optIn tags the cluster's groups and their launch template for its policy, as a user opting in would.
@@ -193,6 +203,10 @@ type managerOptions struct {
 	wrapRedis func(asgengine.RedisActions) asgengine.RedisActions
 	// timings are the controller's requeue intervals (default fastPoll).
 	timings *rollout.Timings
+	// watch makes the manager a shard reconciling only the policies it matches.
+	watch labels.Selector
+	// wrapHTTP wraps the HTTP client the manager's AWS SDK calls go through.
+	wrapHTTP func(aws.HTTPClient) aws.HTTPClient
 }
 
 // startController starts a manager against envtest whose engine talks to the simulator.
@@ -215,8 +229,12 @@ func startManager(c *simCluster, o managerOptions) *controllerProcess {
 	if o.timings != nil {
 		timings = *o.timings
 	}
-	m, err := env.StartManager(envtestutil.ManagerOptions{Namespace: c.ns, AWS: c.srv.SDKConfig(), AWSOptions: opts, Timings: timings,
-		Identity: o.identity, LeaderElectionNamespace: o.leaderElectionNamespace, WrapRedisActions: o.wrapRedis})
+	awsConfig := c.srv.SDKConfig()
+	if o.wrapHTTP != nil {
+		awsConfig.HTTPClient = o.wrapHTTP(awsConfig.HTTPClient)
+	}
+	m, err := env.StartManager(envtestutil.ManagerOptions{Namespace: c.ns, AWS: awsConfig, AWSOptions: opts, Timings: timings,
+		Identity: o.identity, LeaderElectionNamespace: o.leaderElectionNamespace, WrapRedisActions: o.wrapRedis, WatchLabelSelector: o.watch})
 	Expect(err).NotTo(HaveOccurred())
 	return &controllerProcess{manager: m}
 }

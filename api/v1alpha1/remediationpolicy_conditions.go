@@ -136,6 +136,9 @@ const (
 	ReasonAlarmNotFound = "AlarmNotFound"
 	// ReasonMetricMissing: a CloudWatch metric gate has no datapoints in its window.
 	ReasonMetricMissing = "MetricMissing"
+	// ReasonAssumeRoleFailed: STS refused to let the controller assume spec.aws.roleArn (the role does not
+	// exist, does not trust the controller's role, or wants another external ID); nothing was changed.
+	ReasonAssumeRoleFailed = "AssumeRoleFailed"
 	// ReasonAWSError: an AWS call failed with an error that is retried.
 	ReasonAWSError = "AWSError"
 	// ReasonInvalidSpec: the spec is invalid in a way admission could not catch.

@@ -27,6 +27,8 @@ import (
 // +kubebuilder:validation:XValidation:rule="!has(self.target.elastiCache) || !has(self.health) || !has(self.health.cloudWatch) || !has(self.health.cloudWatch.metrics) || self.health.cloudWatch.metrics.all(m, !has(m.scope) || m.scope == 'Node' || has(m.dimensions))",message="a Group-scoped cloudWatch metric of an elastiCache target needs dimensions: AWS/ElastiCache publishes per cache cluster (node), with no replication group dimension; use scope Node"
 // +kubebuilder:validation:XValidation:rule="!has(self.target.autoScalingGroups) || (has(self.health) && (has(self.health.redis) || has(self.health.http) || (has(self.health.unsafeSkipDataPlaneGates) && self.health.unsafeSkipDataPlaneGates)))",message="an autoScalingGroups target needs a data-plane gate: set health.redis or health.http (or, for a cache whose data may be lost, health.unsafeSkipDataPlaneGates: true)"
 // +kubebuilder:validation:XValidation:rule="!has(self.health) || !has(self.health.redis) || !has(self.health.redis.sentinel) || has(self.target.autoScalingGroups)",message="health.redis.sentinel applies to autoScalingGroups targets only: ElastiCache fails its primaries over by itself"
+// +kubebuilder:validation:XValidation:rule="(has(self.aws) && has(self.aws.region) ? self.aws.region : '') == (has(oldSelf.aws) && has(oldSelf.aws.region) ? oldSelf.aws.region : '')",message="aws.region is immutable: a cluster of the same name in another region is another cluster; create a new RemediationPolicy for it"
+// +kubebuilder:validation:XValidation:rule="(has(self.aws) && has(self.aws.roleArn) ? self.aws.roleArn.split(':')[4] : '') == (has(oldSelf.aws) && has(oldSelf.aws.roleArn) ? oldSelf.aws.roleArn.split(':')[4] : '')",message="the account of aws.roleArn is immutable: a cluster in another account is another cluster; create a new RemediationPolicy for it (a role of the same account may replace the role)"
 type RemediationPolicySpec struct {
 	// target names the one cache cluster this policy remediates. It is immutable: pointing a policy at
 	// another cluster mid-rollout would leave the first one half-updated.
@@ -56,6 +58,41 @@ type RemediationPolicySpec struct {
 	// the next window. Without a schedule a step may start at any time.
 	// +optional
 	Schedule *MaintenanceSchedule `json:"schedule,omitempty"`
+
+	// aws says where the target lives when it is not in the controller's own account and region: the region
+	// to call and an IAM role to assume there. Without it the controller calls its own region with its own
+	// credentials (IRSA, EKS Pod Identity or the environment).
+	// +optional
+	AWS *AWSSpec `json:"aws,omitempty"`
+}
+
+// AWSSpec is the region and identity the controller acts with for one policy. Region and account are part
+// of what the target is (a group of the same name in another region or account is another cluster), so
+// neither may change; the role may (a rotated role of the same account).
+// +kubebuilder:validation:XValidation:rule="has(self.region) || has(self.roleArn)",message="aws must set region or roleArn; leave aws out to use the controller's own region and credentials"
+// +kubebuilder:validation:XValidation:rule="!has(self.externalId) || has(self.roleArn)",message="aws.externalId is sent only when assuming aws.roleArn: set roleArn too, or remove externalId"
+type AWSSpec struct {
+	// region is the AWS region of the target, e.g. eu-west-1. Defaults to the controller's own region.
+	// +optional
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$')",message="aws.region must be an AWS region name such as us-east-1 or eu-west-2"
+	Region string `json:"region,omitempty"`
+
+	// roleArn is an IAM role the controller assumes (sts:AssumeRole) for every AWS call of this policy, e.g.
+	// arn:aws:iam::123456789012:role/cache-remediator. The role must trust the controller's own role (see
+	// config/iam). Defaults to the controller's own credentials.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="self.matches('^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$')",message="aws.roleArn must be an IAM role ARN such as arn:aws:iam::123456789012:role/cache-remediator"
+	RoleARN string `json:"roleArn,omitempty"`
+
+	// externalId is the external ID the role's trust policy requires (its sts:ExternalId condition), sent
+	// with AssumeRole. It is not a secret: it guards the role's account against a confused deputy.
+	// +optional
+	// +kubebuilder:validation:MinLength=2
+	// +kubebuilder:validation:MaxLength=1224
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[A-Za-z0-9_+=,.@:/-]+$')",message="aws.externalId may contain only letters, digits and _+=,.@:/- (the characters STS accepts)"
+	ExternalID string `json:"externalId,omitempty"`
 }
 
 // TargetSpec names exactly one cache cluster.

@@ -64,7 +64,7 @@ func main() {
 	}
 	url := "http://" + ln.Addr().String()
 	env := fmt.Sprintf("export AWS_ENDPOINT_URL_AUTO_SCALING=%[1]s\nexport AWS_ENDPOINT_URL_EC2=%[1]s\nexport AWS_ENDPOINT_URL_ELASTICACHE=%[1]s\n"+
-		"export AWS_ENDPOINT_URL_CLOUDWATCH=%[1]s\n"+
+		"export AWS_ENDPOINT_URL_CLOUDWATCH=%[1]s\nexport AWS_ENDPOINT_URL_STS=%[1]s\n"+
 		"export AWS_REGION=%[2]s\nexport AWS_ACCESS_KEY_ID=AKIDSIMULATOR\nexport AWS_SECRET_ACCESS_KEY=simulator-secret\n", url, regionOf(sc))
 	fmt.Print(env)
 	if *envFile != "" {

@@ -180,8 +180,15 @@ func (s *Sim) serveCloudWatch(rw http.ResponseWriter, r *http.Request) {
 	s.sampleMetricsLocked(now)
 	reqID := s.requestID()
 	call := Call{Time: now, Service: CloudWatchService, Action: op, Params: params, Attempt: sdkAttempt(r.Header)}
+	// CloudWatch answers from the simulator's own region whatever region a call was signed for (its
+	// metrics come from that region's instances); the call log still says who asked, and for where.
+	caller, authErr := s.identifyLocked(r, now)
+	call.Region, call.AccessKeyID, call.Principal = caller.region, caller.accessKeyID, caller.principal
 	var out any
 	apiErr := reject
+	if apiErr == nil {
+		apiErr = authErr
+	}
 	var delay time.Duration
 	if apiErr == nil {
 		apiErr, delay = s.applyLocked(&call, func() (err *apiError) {

@@ -44,6 +44,8 @@ type Scenario struct {
 	LaunchTemplates      []ScenarioLaunchTemplate      `json:"launchTemplates,omitempty"`
 	LaunchConfigurations []ScenarioLaunchConfiguration `json:"launchConfigurations,omitempty"`
 	Clusters             []ScenarioCluster             `json:"clusters,omitempty"`
+	// Roles are the IAM roles AssumeRole may assume (policies with spec.aws.roleArn).
+	Roles []ScenarioRole `json:"roles,omitempty"`
 	NodeTypes            []ScenarioNodeType            `json:"nodeTypes,omitempty"`
 	ReplicationGroups    []ScenarioReplicationGroup    `json:"replicationGroups,omitempty"`
 	ServiceUpdates       []ScenarioServiceUpdate       `json:"serviceUpdates,omitempty"`
@@ -345,6 +347,13 @@ func (s *Sim) apply(sc *Scenario) error {
 	}
 	for _, lc := range sc.LaunchConfigurations {
 		s.AddLaunchConfiguration(LaunchConfiguration{Name: lc.Name, ImageID: lc.ImageID, InstanceType: lc.InstanceType})
+	}
+	for _, r := range sc.Roles {
+		trusted := r.TrustedPrincipals
+		if len(trusted) == 0 {
+			trusted = []string{DefaultPrincipal}
+		}
+		s.AddRole(Role{ARN: r.ARN, TrustedPrincipals: trusted, ExternalID: r.ExternalID})
 	}
 	for _, c := range sc.Clusters {
 		for _, g := range c.Groups {
@@ -918,4 +927,12 @@ func (s *Sim) TagGroups(groups []string, key, value string) {
 			g.Tags[key] = value
 		}
 	}
+}
+
+// ScenarioRole is an IAM role and its trust policy: who may assume it (default: DefaultPrincipal, the
+// controller's own role) and the external ID it requires, if any.
+type ScenarioRole struct {
+	ARN               string   `json:"arn"`
+	TrustedPrincipals []string `json:"trustedPrincipals,omitempty"`
+	ExternalID        string   `json:"externalId,omitempty"`
 }

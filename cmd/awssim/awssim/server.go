@@ -87,6 +87,7 @@ func (s *Server) EndpointEnv() []string {
 		"AWS_ENDPOINT_URL_EC2=" + s.URL,
 		"AWS_ENDPOINT_URL_ELASTICACHE=" + s.URL,
 		"AWS_ENDPOINT_URL_CLOUDWATCH=" + s.URL,
+		"AWS_ENDPOINT_URL_STS=" + s.URL,
 		"AWS_REGION=" + s.Sim.region,
 		"AWS_ACCESS_KEY_ID=AKIDSIMULATOR",
 		"AWS_SECRET_ACCESS_KEY=simulator-secret",

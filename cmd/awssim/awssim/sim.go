@@ -37,14 +37,15 @@ const (
 	serviceAutoScaling service = iota
 	serviceEC2
 	serviceElastiCache
+	serviceSTS
 )
 
 func (s service) String() string {
-	return [...]string{"autoscaling", "ec2", "elasticache"}[s]
+	return [...]string{"autoscaling", "ec2", "elasticache", "sts"}[s]
 }
 
 func (s service) namespace() string {
-	return [...]string{nsAutoScaling, nsEC2, nsElastiCache}[s]
+	return [...]string{nsAutoScaling, nsEC2, nsElastiCache, nsSTS}[s]
 }
 
 // serviceByVersion routes a request: Auto Scaling and EC2 share action names (DescribeTags), so the API
@@ -53,6 +54,7 @@ var serviceByVersion = map[string]service{
 	"2011-01-01": serviceAutoScaling,
 	"2016-11-15": serviceEC2,
 	"2015-02-02": serviceElastiCache,
+	"2011-06-15": serviceSTS,
 }
 
 // Call is one API call as the simulator saw it.
@@ -68,6 +70,11 @@ type Call struct {
 	Attempt int
 	// Applied says the call took effect, even if an injected fault then failed its answer (AfterApply).
 	Applied bool
+	// Region is the region the call was signed for (its SigV4 credential scope), AccessKeyID the key it was
+	// signed with and Principal who that key is: DefaultPrincipal for long-term keys, the assumed-role
+	// session (arn:aws:sts::<account>:assumed-role/<role>/<session>) for credentials AssumeRole issued.
+	// All three are empty for an unsigned request.
+	Region, AccessKeyID, Principal string
 }
 
 // Mutating says whether the call changes state (anything but Describe*/List*/Get*).
@@ -142,6 +149,11 @@ type Sim struct {
 	timeline []Transition
 	faults   faults
 	cw       *cloudWatch // CloudWatch's metrics and alarms (cloudwatch*.go), created on first use
+	// roles and the sessions AssumeRole issued, by access key id (sts.go); otherRegions are the regions other
+	// than region that calls were signed for, each empty of resources.
+	roles        map[string]*Role
+	sessions     map[string]*session
+	otherRegions map[string]*Sim
 	// BeforeCall, when set, is called (without the lock) before a call is processed, and OnCall after it
 	// is logged; tests use them to look at the cluster before a termination or to kill the controller
 	// mid-call.
@@ -234,11 +246,25 @@ func (s *Sim) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	s.advanceLocked(now)
 	reqID := s.requestID()
 	call := Call{Time: now, Service: svc.String(), Action: action, Params: form, Attempt: sdkAttempt(r.Header)}
+	caller, authErr := s.identifyLocked(r, now)
+	call.Region, call.AccessKeyID, call.Principal = caller.region, caller.accessKeyID, caller.principal
 	var body []byte
-	apiErr, delay := s.applyLocked(&call, func() (err *apiError) {
-		body, err = s.dispatchLocked(svc, action, form, now)
-		return err
-	})
+	apiErr, delay := authErr, time.Duration(0)
+	if authErr == nil {
+		apiErr, delay = s.applyLocked(&call, func() (err *apiError) {
+			if svc == serviceSTS {
+				// STS is global to the account: any region's endpoint issues the same roles' credentials.
+				body, err = s.stsLocked(action, form, caller, now)
+				return err
+			}
+			region := s.inRegionLocked(caller.region)
+			if region != s {
+				region.advanceLocked(now)
+			}
+			body, err = region.dispatchLocked(svc, action, form, now)
+			return err
+		})
+	}
 	s.sampleMetricsLocked(now)
 	s.finishCallLocked(call, apiErr, delay, func() {
 		switch {

@@ -45,10 +45,10 @@ type Scenario struct {
 	LaunchConfigurations []ScenarioLaunchConfiguration `json:"launchConfigurations,omitempty"`
 	Clusters             []ScenarioCluster             `json:"clusters,omitempty"`
 	// Roles are the IAM roles AssumeRole may assume (policies with spec.aws.roleArn).
-	Roles []ScenarioRole `json:"roles,omitempty"`
-	NodeTypes            []ScenarioNodeType            `json:"nodeTypes,omitempty"`
-	ReplicationGroups    []ScenarioReplicationGroup    `json:"replicationGroups,omitempty"`
-	ServiceUpdates       []ScenarioServiceUpdate       `json:"serviceUpdates,omitempty"`
+	Roles             []ScenarioRole             `json:"roles,omitempty"`
+	NodeTypes         []ScenarioNodeType         `json:"nodeTypes,omitempty"`
+	ReplicationGroups []ScenarioReplicationGroup `json:"replicationGroups,omitempty"`
+	ServiceUpdates    []ScenarioServiceUpdate    `json:"serviceUpdates,omitempty"`
 	// CloudWatch holds alarms and fixed metric values; the metrics of instances and cache clusters are
 	// derived from the simulation without it.
 	CloudWatch *ScenarioCloudWatch `json:"cloudWatch,omitempty"`

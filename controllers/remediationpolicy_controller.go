@@ -64,7 +64,10 @@ type RemediationPolicyReconciler struct {
 	Clock    clock.PassiveClock
 	// Engines by target kind; a kind without one is reported Pending with reason EngineNotImplemented.
 	Engines map[TargetKind]rollout.Engine
-	Timings rollout.Timings
+	// AWSTargets, when set, has the engines of the policies that name a region or a role (spec.aws); without
+	// it every policy uses Engines.
+	AWSTargets *TargetEngines
+	Timings    rollout.Timings
 	// Validation is the engines' cache of validated goals, forgotten when a policy goes.
 	Validation *rollout.ValidationCache
 	// Options tune the controller (tests that restart managers in one process skip the name check).
@@ -94,6 +97,10 @@ func (r *RemediationPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Re
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	log := ctrl.LoggerFrom(ctx).WithValues("RemediationPolicy", klog.KObj(policy))
+	if t := TargetOf(policy.Spec); !t.IsDefault() {
+		// Every line, the audit log of each mutation first, says which account and region it acted in.
+		log = log.WithValues("awsRegion", t.Region, "awsRole", t.RoleARN)
+	}
 	ctx = ctrl.LoggerInto(ctx, log)
 
 	if policy.DeletionTimestamp.IsZero() && !controllerutil.ContainsFinalizer(policy, v1.Finalizer) {
@@ -136,7 +143,11 @@ func (r *RemediationPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Re
 
 func (r *RemediationPolicyReconciler) reconcileNormal(ctx context.Context, policy, start *v1.RemediationPolicy, req rollout.Request) (ctrl.Result, error) {
 	r.handleRetryAnnotation(policy)
-	engine := r.Engines[KindOf(policy.Spec.Target)]
+	engine, stop, err := r.engineFor(ctx, policy, req)
+	if stop != nil {
+		r.applyOutcome(ctx, policy, start, *stop, req.Now)
+		return ctrl.Result{RequeueAfter: r.Timings.Jitter(stop.RequeueAfter)}, err
+	}
 	if engine == nil {
 		r.applyOutcome(ctx, policy, start, engineNotImplemented(policy), req.Now)
 		// Nothing to look at until the spec changes, which triggers reconciliation.
@@ -155,7 +166,13 @@ func (r *RemediationPolicyReconciler) reconcileNormal(ctx context.Context, polic
 // (never a node left out of service, never a group left bigger), a bake or a cleanup stops at once. It
 // does not put the groups back: the release event and log say exactly what the policy leaves behind.
 func (r *RemediationPolicyReconciler) reconcileDelete(ctx context.Context, policy, start *v1.RemediationPolicy, req rollout.Request) (ctrl.Result, error) {
-	if engine := r.Engines[KindOf(policy.Spec.Target)]; engine != nil {
+	engine, stop, err := r.engineFor(ctx, policy, req)
+	if stop != nil && policy.Status.CurrentStep != nil {
+		// A step is in flight and cannot be watched without the role: the policy is kept until it can.
+		r.applyOutcome(ctx, policy, start, *stop, req.Now)
+		return ctrl.Result{RequeueAfter: r.Timings.Jitter(stop.RequeueAfter)}, err
+	}
+	if engine != nil {
 		req.Policy = policy.DeepCopy()
 		o, released, err := rollout.Finish(awsclient.WithCallCounter(ctx, &r.callsFor(policy).counter), engine, req)
 		r.applyOutcome(ctx, policy, start, o, req.Now)
@@ -175,6 +192,27 @@ func (r *RemediationPolicyReconciler) reconcileDelete(ctx context.Context, polic
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{}, nil
+}
+
+// engineFor is the engine of the policy's target kind, acting in the policy's region as its role. When the
+// role cannot be assumed it returns, instead, the outcome to report: nothing is called with the role. STS
+// refusing (AccessDenied: no such role, no trust, another external ID) blocks with the blocked interval,
+// never in a tight loop; a network error or throttling is retried with backoff.
+func (r *RemediationPolicyReconciler) engineFor(ctx context.Context, policy *v1.RemediationPolicy, req rollout.Request) (rollout.Engine, *rollout.Outcome, error) {
+	engines := r.Engines
+	if t := TargetOf(policy.Spec); !t.IsDefault() && r.AWSTargets != nil {
+		var err error
+		if engines, err = r.AWSTargets.For(ctx, t); err != nil {
+			if awsclient.IsRefusal(err) {
+				req.Policy = policy
+				o := req.BadTarget(v1.ReasonAssumeRoleFailed, awsclient.ExplainAssumeRole(t, err), r.Timings.OrDefault().Blocked)
+				return nil, &o, nil
+			}
+			o := rollout.Transient(err)
+			return nil, &o, err
+		}
+	}
+	return engines[KindOf(policy.Spec.Target)], nil, nil
 }
 
 // handleRetryAnnotation forgets the failed target when the user sets a new retry annotation value.

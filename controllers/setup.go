@@ -72,12 +72,31 @@ type Config struct {
 func Setup(mgr ctrl.Manager, cfg Config) (*RemediationPolicyReconciler, error) {
 	awsConfig := cfg.AWS.Copy()
 	awsclient.Instrument(&awsConfig, cfg.AWSOptions)
-	clients := awsclient.NewClients(awsConfig)
+	clientCache := awsclient.NewClientCache(awsConfig)
 	if cfg.ValidationTTL == 0 {
 		cfg.ValidationTTL = 10 * time.Minute
 	}
 	timings := cfg.Timings.OrDefault()
 	validation := &rollout.ValidationCache{TTL: cfg.ValidationTTL}
+	engines := func(clients awsclient.Clients) map[TargetKind]rollout.Engine {
+		return newEngines(mgr, cfg, clients, timings, validation)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.RealClock{}
+	}
+	r := &RemediationPolicyReconciler{
+		Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("cache-remediator"), Clock: cfg.Clock,
+		Engines:    engines(clientCache.Default()),
+		AWSTargets: &TargetEngines{Clients: clientCache, New: engines},
+		Timings:    timings,
+		Validation: validation,
+		Options:    cfg.Controller,
+	}
+	return r, r.SetupWithManager(mgr)
+}
+
+// newEngines builds the engine of each target kind on one target's clients.
+func newEngines(mgr ctrl.Manager, cfg Config, clients awsclient.Clients, timings rollout.Timings, validation *rollout.ValidationCache) map[TargetKind]rollout.Engine {
 	asg := &asgengine.Engine{
 		Client: mgr.GetClient(), AutoScaling: clients.AutoScaling, EC2: clients.EC2, Timings: timings, Validation: validation,
 		Observer: &asgobservation.Builder{AutoScaling: clients.AutoScaling, EC2: clients.EC2, CloudWatch: clients.CloudWatch, HTTP: probe.HTTP{}, FleetMaxAge: timings.Idle / 2,
@@ -97,15 +116,5 @@ func Setup(mgr ctrl.Manager, cfg Config) (*RemediationPolicyReconciler, error) {
 		Observer: &elasticacheobservation.Builder{ElastiCache: clients.ElastiCache, CloudWatch: clients.CloudWatch,
 			NewRedis: func(c probe.RedisCredentials) probe.RedisProber { return probe.Redis{Credentials: c} }},
 	}
-	if cfg.Clock == nil {
-		cfg.Clock = clock.RealClock{}
-	}
-	r := &RemediationPolicyReconciler{
-		Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("cache-remediator"), Clock: cfg.Clock,
-		Engines:    map[TargetKind]rollout.Engine{KindAutoScalingGroups: asg, KindElastiCache: ec},
-		Timings:    timings,
-		Validation: validation,
-		Options:    cfg.Controller,
-	}
-	return r, r.SetupWithManager(mgr)
+	return map[TargetKind]rollout.Engine{KindAutoScalingGroups: asg, KindElastiCache: ec}
 }

@@ -64,6 +64,9 @@ var codeKinds = map[string]ErrorKind{
 	// the SDK does not retry either: retrying it in a loop would burn the rest of the day.
 	"APICallRateForCustomerExceeded": KindInvalid, "NodeQuotaForCustomerExceeded": KindInvalid, "NodeQuotaForClusterExceeded": KindInvalid,
 	"InvalidVPCNetworkStateFault": KindInvalid, "SnapshotQuotaExceededFault": KindInvalid,
+	// Session credentials that lapsed: the clients of a role drop them and assume the role again (targets.go).
+	"ExpiredToken": KindTransient, "ExpiredTokenException": KindTransient, "RequestExpired": KindTransient,
+	"InvalidClientTokenId": KindInvalid, "RegionDisabledException": KindInvalid,
 }
 
 // Classify says how to react to err. Errors that are not AWS API errors (network, context) are transient.

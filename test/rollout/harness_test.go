@@ -207,6 +207,8 @@ type managerOptions struct {
 	watch labels.Selector
 	// wrapHTTP wraps the HTTP client the manager's AWS SDK calls go through.
 	wrapHTTP func(aws.HTTPClient) aws.HTTPClient
+	// region is the controller's own region (default: the simulator's).
+	region string
 }
 
 // startController starts a manager against envtest whose engine talks to the simulator.
@@ -232,6 +234,9 @@ func startManager(c *simCluster, o managerOptions) *controllerProcess {
 	awsConfig := c.srv.SDKConfig()
 	if o.wrapHTTP != nil {
 		awsConfig.HTTPClient = o.wrapHTTP(awsConfig.HTTPClient)
+	}
+	if o.region != "" {
+		awsConfig.Region = o.region
 	}
 	m, err := env.StartManager(envtestutil.ManagerOptions{Namespace: c.ns, AWS: awsConfig, AWSOptions: opts, Timings: timings,
 		Identity: o.identity, LeaderElectionNamespace: o.leaderElectionNamespace, WrapRedisActions: o.wrapRedis, WatchLabelSelector: o.watch})

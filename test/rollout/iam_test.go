@@ -46,7 +46,7 @@ const authorizationOnlySid = "LaunchTemplateUseChecks"
 
 // iamAction is the IAM name of an API call in the simulator's log.
 func iamAction(service, action string) string {
-	prefix := map[string]string{"autoscaling": "autoscaling", "ec2": "ec2", "elasticache": "elasticache", awssim.CloudWatchService: "cloudwatch"}[service]
+	prefix := map[string]string{"autoscaling": "autoscaling", "ec2": "ec2", "elasticache": "elasticache", awssim.CloudWatchService: "cloudwatch", "sts": "sts"}[service]
 	return prefix + ":" + action
 }
 
@@ -81,9 +81,11 @@ var _ = Describe("The IAM policy in config/iam", func() {
 		ctl.stop()
 		record(lt)
 
-		By("surging a launch configuration cluster")
+		By("surging a launch configuration cluster in another account, through the role it gives the controller")
 		lc := newCluster("iam-lc", clusterOptions{tagged: true, launchConfiguration: true, maxSize: 1})
+		lc.srv.AddRole(awssim.Role{ARN: targetRole, TrustedPrincipals: []string{awssim.DefaultPrincipal}, ExternalID: targetExternal})
 		policy = lc.policyFor(goalNew, v1.HealthSpec{})
+		policy.Spec.AWS = &v1.AWSSpec{RoleARN: targetRole, ExternalID: targetExternal}
 		policy.Spec.Strategy.Replacement = v1.SurgeFirst
 		policy.Spec.Strategy.Canary.Nodes = ptr.To[int32](0)
 		Expect(env.Client.Create(ctx, policy)).To(Succeed())
@@ -115,8 +117,13 @@ var _ = Describe("The IAM policy in config/iam", func() {
 		Expect(err).NotTo(HaveOccurred())
 		var doc iamPolicy
 		Expect(json.Unmarshal(data, &doc)).To(Succeed())
+		// The controller's own role also has the permission to assume the target accounts' roles.
+		data, err = os.ReadFile("../../config/iam/assume-target-roles.json")
+		Expect(err).NotTo(HaveOccurred())
+		var assume iamPolicy
+		Expect(json.Unmarshal(data, &assume)).To(Succeed())
 		allowed := map[string]bool{}
-		for _, st := range doc.Statement {
+		for _, st := range append(doc.Statement, assume.Statement...) {
 			Expect(st.Effect).To(Equal("Allow"))
 			if st.Sid == authorizationOnlySid {
 				continue

@@ -1,0 +1,163 @@
+// Copyright 2026 The cache-remediator Authors.
+//
+// Licensed under the Apache License, Version 2.0 (the "License");
+// you may not use this file except in compliance with the License.
+// You may obtain a copy of the License at
+//
+//     http://www.apache.org/licenses/LICENSE-2.0
+//
+// Unless required by applicable law or agreed to in writing, software
+// distributed under the License is distributed on an "AS IS" BASIS,
+// WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+// See the License for the specific language governing permissions and
+// limitations under the License.
+
+package rollout_test
+
+import (
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/api/meta"
+
+	v1 "github.com/cache-remediator/cache-remediator/api/v1alpha1"
+	"github.com/cache-remediator/cache-remediator/cmd/awssim/awssim"
+	"github.com/cache-remediator/cache-remediator/controllers/awsclient"
+	"github.com/cache-remediator/cache-remediator/test/envtestutil"
+)
+
+const (
+	// targetRole is the role the cluster's account gives the controller; the simulator holds that account's
+	// resources in its own region, us-east-1.
+	targetRole     = "arn:aws:iam::210987654321:role/cache-remediator-target"
+	targetSession  = "arn:aws:sts::210987654321:assumed-role/cache-remediator-target/" + awsclient.RoleSessionName
+	targetExternal = "sessions-prod"
+	// controllerRegion is the controller's own region in these tests: not the cluster's, so a call that
+	// did not go to the policy's region would not find the cluster.
+	controllerRegion = "eu-west-1"
+)
+
+// byWho counts the simulator's calls by principal and region, and says whether any AssumeRole was made.
+func byWho(c *simCluster) map[string]int {
+	out := map[string]int{}
+	for _, call := range c.srv.Calls() {
+		out[call.Service+" as "+call.Principal+" in "+call.Region]++
+	}
+	return out
+}
+
+// printKubectl prints what `kubectl get rp -o wide` and `kubectl describe rp` show of the policy, for the
+// README.
+func printKubectl(p *v1.RemediationPolicy) {
+	kubeconfig := kubeconfigOf()
+	wide, _ := envtestutil.Kubectl(kubeconfig, "get", "rp", "-n", p.Namespace, p.Name, "-o", "wide").CombinedOutput()
+	describe, _ := envtestutil.Kubectl(kubeconfig, "describe", "rp", "-n", p.Namespace, p.Name).CombinedOutput()
+	GinkgoWriter.Printf("kubectl get rp -o wide:\n%s\nkubectl describe rp:\n%s\n", wide, describe)
+}
+
+var _ = Describe("A policy in another account and region", func() {
+	It("rolls its cluster with every AWS call made as the assumed role in the policy's region, STS asked with the controller's own credentials", func() {
+		c := newCluster("sessions", clusterOptions{tagged: true})
+		c.srv.AddRole(awssim.Role{ARN: targetRole, TrustedPrincipals: []string{awssim.DefaultPrincipal}, ExternalID: targetExternal})
+		policy := c.policyFor(goalNew, v1.HealthSpec{})
+		policy.Spec.AWS = &v1.AWSSpec{Region: "us-east-1", RoleARN: targetRole, ExternalID: targetExternal}
+		Expect(env.Client.Create(ctx, policy)).To(Succeed())
+		ctl := startManager(c, managerOptions{region: controllerRegion})
+		defer ctl.stop()
+		Eventually(phaseOf(policy)).WithTimeout(90 * time.Second).WithPolling(200 * time.Millisecond).Should(Equal(v1.PhaseSucceeded))
+		printKubectl(policy)
+
+		Expect(c.terminations()).To(HaveLen(3))
+		who := byWho(c)
+		GinkgoWriter.Printf("calls by principal and region: %v\n", who)
+		assumes := who["sts as "+awssim.DefaultPrincipal+" in "+controllerRegion]
+		Expect(assumes).To(BeNumerically(">=", 1), "the role is assumed with the controller's own credentials, in its own region")
+		Expect(assumes).To(BeNumerically("<=", 3), "and its credentials are cached, not assumed per call")
+		for key, n := range who {
+			if key == "sts as "+awssim.DefaultPrincipal+" in "+controllerRegion {
+				continue
+			}
+			Expect(key).To(MatchRegexp(`^\S+ as `+targetSession+` in us-east-1$`), "%d calls", n)
+		}
+		for _, call := range c.srv.Calls() {
+			if call.Mutating() && call.Service != "sts" {
+				Expect(call.Principal).To(Equal(targetSession), "%s", call.Action)
+			}
+		}
+	})
+
+	It("is Blocked with AssumeRoleFailed, an event and no call to the cluster when the role wants another external ID", func() {
+		c := newCluster("sessions", clusterOptions{tagged: true})
+		c.srv.AddRole(awssim.Role{ARN: targetRole, TrustedPrincipals: []string{awssim.DefaultPrincipal}, ExternalID: targetExternal})
+		policy := c.policyFor(goalNew, v1.HealthSpec{})
+		policy.Spec.AWS = &v1.AWSSpec{Region: "us-east-1", RoleARN: targetRole, ExternalID: "sessions-dev"}
+		Expect(env.Client.Create(ctx, policy)).To(Succeed())
+		ctl := startManager(c, managerOptions{region: controllerRegion})
+		defer ctl.stop()
+		Eventually(func() string { return get(policy).Status.BlockedBy }).WithTimeout(20 * time.Second).Should(Equal(v1.ReasonAssumeRoleFailed))
+		got := get(policy)
+		Expect(got.Status.Phase).To(Equal(v1.PhaseBlocked))
+		ready := meta.FindStatusCondition(got.Status.Conditions, v1.ConditionReady)
+		Expect(ready.Reason).To(Equal(v1.ReasonAssumeRoleFailed))
+		Expect(ready.Message).To(Equal("assuming role " + targetRole + " with the external ID of spec.aws.externalId was refused: STS AssumeRole AccessDenied: User: " +
+			awssim.DefaultPrincipal + " is not authorized to perform: sts:AssumeRole on resource: " + targetRole))
+		Eventually(func() []string {
+			var reasons []string
+			for _, e := range events(policy) {
+				reasons = append(reasons, e.Reason)
+			}
+			return reasons
+		}).WithTimeout(10 * time.Second).Should(ContainElement(v1.ReasonAssumeRoleFailed))
+		printKubectl(policy)
+
+		// Longer than the blocked requeue several times over: the controller tries again within it, touches
+		// nothing, and asks STS about once per blocked interval, not in a loop.
+		window := 6 * fastPoll.Blocked
+		c.srv.ResetCalls()
+		notSTS := func() []string {
+			var out []string
+			for _, call := range c.srv.Calls() {
+				if call.Service != "sts" {
+					out = append(out, call.Action)
+				}
+			}
+			return out
+		}
+		Consistently(notSTS).WithTimeout(window).Should(BeEmpty())
+		assumes := len(c.srv.Calls())
+		GinkgoWriter.Printf("AssumeRole calls in %s: %d\n", window, assumes)
+		Expect(assumes).To(BeNumerically(">=", 2), "it looks again")
+		Expect(assumes).To(BeNumerically("<=", int(window/fastPoll.Blocked)+2), "about once per blocked interval")
+		Expect(c.terminations()).To(BeEmpty())
+	})
+
+	It("without spec.aws uses the controller's own credentials and region, and with another region does not find a cluster that is not there", func() {
+		c := newCluster("sessions", clusterOptions{tagged: true})
+		c.srv.AddRole(awssim.Role{ARN: targetRole, TrustedPrincipals: []string{awssim.DefaultPrincipal}, ExternalID: targetExternal})
+		policy := c.policyFor(goalNew, v1.HealthSpec{})
+		Expect(env.Client.Create(ctx, policy)).To(Succeed())
+		ctl := startController(c, false)
+		defer ctl.stop()
+		Eventually(phaseOf(policy)).WithTimeout(90 * time.Second).WithPolling(200 * time.Millisecond).Should(Equal(v1.PhaseSucceeded))
+		who := byWho(c)
+		Expect(who).To(HaveLen(3), "%v", who)
+		for key := range who {
+			Expect(key).To(MatchRegexp(`^(autoscaling|ec2|monitoring) as ` + awssim.DefaultPrincipal + ` in us-east-1$`))
+		}
+
+		By("a second policy on the same groups' names in eu-west-1, where they do not exist")
+		other := newCluster("elsewhere", clusterOptions{tagged: true})
+		ctl2 := startManager(other, managerOptions{})
+		defer ctl2.stop()
+		elsewhere := other.policyFor(goalNew, v1.HealthSpec{})
+		elsewhere.Spec.AWS = &v1.AWSSpec{Region: "eu-west-1"}
+		Expect(env.Client.Create(ctx, elsewhere)).To(Succeed())
+		Eventually(func() string { return get(elsewhere).Status.BlockedBy }).WithTimeout(20 * time.Second).Should(Equal(v1.ReasonGroupNotFound))
+		for _, call := range other.srv.Calls() {
+			Expect(call.Region).To(Equal("eu-west-1"))
+			Expect(call.Principal).To(Equal(awssim.DefaultPrincipal))
+		}
+		Expect(other.mutatingCalls()).To(BeEmpty())
+	})
+})

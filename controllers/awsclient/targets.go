@@ -111,8 +111,8 @@ func (c *ClientCache) get(t Target) *targetClients {
 				o.ExternalID = aws.String(t.ExternalID)
 			}
 		})
-		// Refreshed five minutes before they expire (with jitter, so that many targets do not refresh at
-		// once), so a call never starts with credentials about to lapse.
+		// Refreshed two and a half to five minutes before they expire (jittered, so that many targets do
+		// not refresh at once): a call never starts with credentials about to lapse.
 		tc.credentials = aws.NewCredentialsCache(provider, func(o *aws.CredentialsCacheOptions) {
 			o.ExpiryWindow, o.ExpiryWindowJitterFrac = 5*time.Minute, 0.5
 		})

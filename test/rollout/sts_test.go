@@ -88,6 +88,33 @@ var _ = Describe("A policy in another account and region", func() {
 		}
 	})
 
+	It("changes an ElastiCache group's node type through the role too, while a policy without spec.aws in the same controller acts as the controller", func() {
+		c := newECAccount("ec-sts", ecOptions{groups: []awssim.ScenarioReplicationGroup{threeZones("sessions", cacheLarge), threeZones("catalog", cacheLarge)}})
+		c.srv.AddRole(awssim.Role{ARN: targetRole, TrustedPrincipals: []string{awssim.DefaultPrincipal}, ExternalID: targetExternal})
+		viaRole := c.ecPolicy("sessions", cacheXLarge)
+		viaRole.Spec.AWS = &v1.AWSSpec{RoleARN: targetRole, ExternalID: targetExternal}
+		own := c.ecPolicy("catalog", cacheXLarge)
+		Expect(env.Client.Create(ctx, viaRole)).To(Succeed())
+		Expect(env.Client.Create(ctx, own)).To(Succeed())
+		ctl := startController(c, false)
+		defer ctl.stop()
+		for _, p := range []*v1.RemediationPolicy{viaRole, own} {
+			Eventually(phaseOf(p)).WithTimeout(90 * time.Second).WithPolling(200 * time.Millisecond).Should(Equal(v1.PhaseSucceeded))
+		}
+		modified := map[string]string{}
+		for _, call := range c.srv.Calls() {
+			if call.Action == "ModifyReplicationGroup" && call.Error == "" {
+				modified[call.Params.Get("ReplicationGroupId")] = call.Principal
+			}
+			if id := call.Params.Get("ReplicationGroupId"); id == "catalog" {
+				Expect(call.Principal).To(Equal(awssim.DefaultPrincipal), "%s", call.Action)
+			} else if id == "sessions" {
+				Expect(call.Principal).To(Equal(targetSession), "%s", call.Action)
+			}
+		}
+		Expect(modified).To(Equal(map[string]string{"sessions": targetSession, "catalog": awssim.DefaultPrincipal}))
+	})
+
 	It("is Blocked with AssumeRoleFailed, an event and no call to the cluster when the role wants another external ID", func() {
 		c := newCluster("sessions", clusterOptions{tagged: true})
 		c.srv.AddRole(awssim.Role{ARN: targetRole, TrustedPrincipals: []string{awssim.DefaultPrincipal}, ExternalID: targetExternal})

@@ -23,6 +23,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -290,7 +291,7 @@ func (e *Engine) testFailoverBudget(ctx context.Context, policy *v1.RemediationP
 	}
 	used := len(recent(own.TestFailovers, now))
 	for _, p := range all.Items {
-		if p.Namespace == policy.Namespace && p.Name == policy.Name {
+		if p.Namespace == policy.Namespace && p.Name == policy.Name || accountOf(p.Spec) != accountOf(policy.Spec) {
 			continue
 		}
 		if p.Status.ElastiCache != nil {
@@ -298,6 +299,20 @@ func (e *Engine) testFailoverBudget(ctx context.Context, policy *v1.RemediationP
 		}
 	}
 	return max(0, quota-used), nil
+}
+
+// accountOf is the account a policy's calls are made in as far as the spec says: its role's, or "" for
+// the controller's own. The quota is the account's, so policies of other accounts do not use it up; a role
+// in the controller's own account is counted apart from it (ElastiCache's refusal of an exhausted quota
+// still stops that case, for an hour, without a retry loop).
+func accountOf(spec v1.RemediationPolicySpec) string {
+	if spec.AWS == nil || spec.AWS.RoleARN == "" {
+		return ""
+	}
+	if parts := strings.SplitN(spec.AWS.RoleARN, ":", 6); len(parts) == 6 {
+		return parts[4]
+	}
+	return spec.AWS.RoleARN
 }
 
 // recent keeps the times of the last 24 hours.

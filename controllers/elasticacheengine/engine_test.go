@@ -133,6 +133,22 @@ func TestTheTestFailoverBudgetIsSharedByEveryPolicyAndFreesUpAfterADay(t *testin
 	g.Expect(count(f.Mutations(), "TestFailover")).To(Equal(2))
 }
 
+func TestTheTestFailoverBudgetOfAnotherAccountIsNotThisOnes(t *testing.T) {
+	g := NewWithT(t)
+	f := newFixture(t, fixtureOptions{shards: 2})
+	f.Policy.Spec.Target.ElastiCache.TestFailover = true
+	other := &v1.RemediationPolicy{ObjectMeta: metav1.ObjectMeta{Name: "catalog", Namespace: "default"},
+		Spec: v1.RemediationPolicySpec{Target: v1.TargetSpec{ElastiCache: &v1.ElastiCacheTarget{ReplicationGroupID: "catalog"}}, Desired: v1.DesiredSpec{InstanceType: xlarge},
+			AWS: &v1.AWSSpec{RoleARN: "arn:aws:iam::210987654321:role/cache-remediator-target"}}}
+	for range 15 {
+		other.Status.ElastiCache = &v1.ElastiCacheStatus{TestFailovers: append(statusTimes(other), metav1.NewTime(awssim.SimEpoch))}
+	}
+	f.withPolicies(other)
+
+	f.Run(500, v1.PhaseSucceeded)
+	g.Expect(count(f.Mutations(), "TestFailover")).To(Equal(2), "the other account's 15 failovers are its own quota's")
+}
+
 func statusTimes(p *v1.RemediationPolicy) []metav1.Time {
 	if p.Status.ElastiCache == nil {
 		return nil

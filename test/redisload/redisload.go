@@ -13,14 +13,14 @@
 // limitations under the License.
 
 // Package redisload writes to a Redis primary for as long as it runs, follows the primary role when it
-// moves, and at the end counts the acknowledged writes the final primary lost and the longest time no
-// write was acknowledged. The rollout tests and the demo measure hand-offs with it.
+// moves, and at the end reads every acknowledged write back from the final primary: it counts the ones
+// lost, says which node acknowledged them and when, and the longest time no write was acknowledged. The
+// rollout tests and the demo measure hand-offs with it; the fault campaign checks that nothing is lost.
 package redisload
 
 import (
 	"context"
 	"fmt"
-	"sort"
 	"sync"
 	"time"
 
@@ -52,15 +52,27 @@ func Role(addr string) string {
 type Result struct {
 	Acknowledged int
 	Lost         int
-	LongestGap   time.Duration
+	// LostWrites are the first maxLostWrites writes lost, in the order they were acknowledged.
+	LostWrites []Write
+	LongestGap time.Duration
 }
+
+// Write is one acknowledged write: its key, when it was acknowledged and by which node (address).
+type Write struct {
+	Key string
+	At  time.Time
+	By  string
+}
+
+// maxLostWrites bounds Result.LostWrites: the first few say where to look.
+const maxLostWrites = 20
 
 // Writer writes keys to whichever node is the primary.
 type Writer struct {
 	primary func() string
 	prefix  string
 	mu      sync.Mutex
-	acked   []string
+	acked   []Write
 	lastOK  time.Time
 	longest time.Duration
 	stop    chan struct{}
@@ -77,6 +89,7 @@ func Start(prefix string, primary func() string) *Writer {
 func (w *Writer) run() {
 	defer close(w.done)
 	var c *redis.Client
+	addr := ""
 	for i := 0; ; i++ {
 		select {
 		case <-w.stop:
@@ -87,7 +100,7 @@ func (w *Writer) run() {
 		case <-time.After(2 * time.Millisecond):
 		}
 		if c == nil {
-			addr := w.primary()
+			addr = w.primary()
 			if addr == "" {
 				continue
 			}
@@ -102,7 +115,7 @@ func (w *Writer) run() {
 		}
 		now := time.Now()
 		w.mu.Lock()
-		w.acked = append(w.acked, key)
+		w.acked = append(w.acked, Write{Key: key, At: now, By: addr})
 		w.longest = max(w.longest, now.Sub(w.lastOK))
 		w.lastOK = now
 		w.mu.Unlock()
@@ -128,17 +141,24 @@ func (w *Writer) Finish() (Result, error) {
 	defer c.Close()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	keys := append([]string(nil), w.acked...)
-	sort.Strings(keys)
-	res := Result{Acknowledged: len(keys), LongestGap: w.longest}
-	for start := 0; start < len(keys); start += 500 {
-		values, err := c.MGet(context.Background(), keys[start:min(start+500, len(keys))]...).Result()
+	res := Result{Acknowledged: len(w.acked), LongestGap: w.longest}
+	for start := 0; start < len(w.acked); start += 500 {
+		batch := w.acked[start:min(start+500, len(w.acked))]
+		keys := make([]string, len(batch))
+		for i, wr := range batch {
+			keys[i] = wr.Key
+		}
+		values, err := c.MGet(context.Background(), keys...).Result()
 		if err != nil {
 			return res, err
 		}
-		for _, v := range values {
-			if v == nil {
-				res.Lost++
+		for i, v := range values {
+			if v != nil {
+				continue
+			}
+			res.Lost++
+			if len(res.LostWrites) < maxLostWrites {
+				res.LostWrites = append(res.LostWrites, batch[i])
 			}
 		}
 	}

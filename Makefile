@@ -8,6 +8,9 @@ CONTROLLER_GEN := go tool controller-gen
 # Test flags: override with e.g. `make test TEST_FLAGS='-run TestX -v'`.
 TEST_FLAGS ?=
 GO_TEST_TIMEOUT ?= 20m
+# Fault campaign: `make chaos CHAOS_SEED=123` replays a campaign's draws; CHAOS_FLAGS adds flags (`go run ./hack/chaos -h`).
+CHAOS_SEED ?=
+CHAOS_FLAGS ?=
 # Demo flags: e.g. `make demo DEMO_FLAGS=-hold` keeps it running for kubectl after the summary.
 DEMO_FLAGS ?=
 
@@ -58,6 +61,10 @@ bench: test-deps ## Measure the design's targets (roll time vs physical limit, A
 	  KUBEBUILDER_ASSETS="$$(hack/install-envtest.sh)" go test ./test/bench -run '^$$' -bench 'IdleReconcile' -benchtime 1000x -count 1 -timeout 20m; \
 	  KUBEBUILDER_ASSETS="$$(hack/install-envtest.sh)" go test ./test/bench -run '^$$' -bench 'TenThousandPolicies' -benchtime 1x -count 1 -timeout 60m; \
 	  go test ./controllers/asgplanner ./controllers/asgobservation -run '^$$' -bench . -benchmem -count 1; } 2>&1 | go run ./hack/benchtable
+
+.PHONY: chaos
+chaos: test-deps ## Run the fault campaign: roll Redis (TerminateFirst, SurgeFirst) and ElastiCache under manager SIGKILLs, AWS and Redis faults; check the invariants.
+	KUBEBUILDER_ASSETS="$$(hack/install-envtest.sh)" go run ./hack/chaos $(if $(CHAOS_SEED),-seed $(CHAOS_SEED)) $(CHAOS_FLAGS)
 
 .PHONY: demo
 demo: test-deps ## Run the demo: local control plane, AWS simulator, real Redis nodes, the manager rolling the samples.

@@ -1,5 +1,3 @@
-//go:build !race
-
 // Copyright 2026 The cache-remediator Authors.
 //
 // Licensed under the Apache License, Version 2.0 (the "License");
@@ -13,6 +11,8 @@
 // WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 // See the License for the specific language governing permissions and
 // limitations under the License.
+
+//go:build !race
 
 package main
 

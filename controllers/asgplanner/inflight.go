@@ -328,6 +328,11 @@ func planReplace(in Input, step *v1.StepStatus) Decision {
 			if in.holdsBack() {
 				return dropped(in)
 			}
+			if _, clear := replicaToRemove(in, step.DeepCopy(), old); !clear {
+				// Nothing happened yet: the step is dropped, and the plan starts over from the roles as they
+				// are now (replicas first, the primary handed off and replaced last).
+				return dropped(in)
+			}
 			return act(in, step, ActionTerminate)
 		}
 		// The termination went through but the controller stopped before recording it.
@@ -386,6 +391,9 @@ func planSurge(in Input, step *v1.StepStatus) Decision {
 		}
 		step.ActionTaken = true
 		if d, ready := awaitReplacement(in, step); !ready {
+			return d
+		}
+		if d, clear := replicaToRemove(in, step, old); !clear {
 			return d
 		}
 		step.Message = fmt.Sprintf("replacement %s is healthy; removing %s", step.ReplacementInstanceID, step.InstanceID)
@@ -502,4 +510,53 @@ func firstProblem(n asgobservation.Node) health.Result {
 		return r
 	}
 	return health.Result{Gate: health.GateInService, InstanceID: n.InstanceID, Message: "not InService"}
+}
+
+// replicaToRemove says whether the step's node may be terminated now as far as the Redis roles go: it was
+// chosen as a replica, but a failover nobody planned (Sentinel, an operator, the crash of the primary) can
+// have made it the primary since, while the step waited for its replacement or the controller was down
+// between recording the step and acting. A primary is never terminated: its role is handed off first,
+// within the step, the way a primary's hand-off does it (FAILOVER TO the most caught-up healthy replica,
+// then the other replicas re-pointed), and the node goes only once the cluster has one primary that every
+// replica follows. Where Sentinel watches the nodes the step waits for Sentinel, which owns the role; it
+// fails at nodeTimeout if the role never moves.
+func replicaToRemove(in Input, step *v1.StepStatus, old asgobservation.Node) (Decision, bool) {
+	if in.Spec.Health.Redis == nil {
+		return Decision{}, true // no Redis gates: roles are not observed
+	}
+	c := in.Cluster
+	primary, hasPrimary := c.Primary()
+	wait := func(message string) (Decision, bool) {
+		step.Message = message
+		d := started(in, step, ActionNone)
+		d.Phase, d.Reason, d.RequeueAfter = v1.PhaseBlocked, v1.ReasonGateBlocked, in.Timings.Blocked
+		return d, false
+	}
+	switch {
+	case old.Role() == v1.RolePrimary:
+		if old.Redis.FailoverRunning() {
+			return wait(fmt.Sprintf("%s became the primary since the step started; waiting for the hand-off of its role to finish before removing it", old.InstanceID))
+		}
+		if in.Spec.Health.RedisSentinel() != nil {
+			return wait(fmt.Sprintf("%s became the primary since the step started; waiting for Sentinel to move its role before removing it", old.InstanceID))
+		}
+		target, ok := HandOffTarget(c, old.InstanceID)
+		if !ok {
+			return wait(fmt.Sprintf("%s became the primary since the step started, and no healthy replica can take over its role; it is not removed", old.InstanceID))
+		}
+		step.HandOffTo = target.InstanceID
+		step.Message = fmt.Sprintf("%s became the primary since the step started (a failover nobody planned); moving its role to %s, the most caught-up healthy replica, before removing it",
+			old.InstanceID, target.InstanceID)
+		return act(in, step, ActionHandOff), false
+	case !hasPrimary:
+		return wait(fmt.Sprintf("the cluster has no single primary; %s is not removed until it has one", old.InstanceID))
+	}
+	if stray := c.ReplicasNotFollowingPrimary(); len(stray) > 0 {
+		if in.Spec.Health.RedisSentinel() != nil {
+			return wait(fmt.Sprintf("replica %s does not follow the primary %s yet; waiting for Sentinel to re-point it before removing %s", stray[0].InstanceID, primary.InstanceID, old.InstanceID))
+		}
+		step.Message = fmt.Sprintf("re-pointing replica %s at the primary %s before removing %s", stray[0].InstanceID, primary.InstanceID, old.InstanceID)
+		return act(in, step, ActionHandOff), false
+	}
+	return Decision{}, true
 }

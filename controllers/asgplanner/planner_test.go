@@ -960,6 +960,52 @@ func TestPlan(t *testing.T) {
 			g.Expect(d.Step.InstanceID).To(Equal("i-b"))
 			g.Expect(d.Step.ReplacementInstanceID).To(Equal("i-b2"))
 		}},
+		{"with SurgeFirst, an old node that became the primary while its replacement launched (a failover nobody planned) is handed off, not terminated", func() planner.Input {
+			a := node("i-a", "c-a", oldGoal, false)
+			a.PrivateIP = "127.0.0.3"
+			c := cluster(newGoal, a, node("i-b", "c-b", oldGoal, true), node("i-b2", "c-b", newGoal, false), node("i-c", "c-c", oldGoal, false))
+			c.Groups[1].Desired = 2
+			in := input(c)
+			in.Spec.Strategy.Replacement = v1.SurgeFirst
+			in.Step = step(v1.StepSurgeNode, "i-b", "c-b", now.Add(-time.Minute))
+			in.Step.ASG.OriginalCapacity, in.Step.ActionTaken = &v1.GroupCapacity{Desired: 1, Max: 2}, true
+			in.Step.HealthySince = ptr(metav1.NewTime(now.Add(-time.Minute)))
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionHandOff))
+			g.Expect(d.Step.Type).To(Equal(v1.StepSurgeNode))
+			g.Expect(d.Step.InstanceID).To(Equal("i-b"))
+			g.Expect(d.Step.HandOffTo).NotTo(BeEmpty())
+			g.Expect(d.Step.HandOffTo).NotTo(Equal("i-b"))
+			g.Expect(d.Step.Message).To(ContainSubstring("i-b became the primary"))
+		}},
+		{"with SurgeFirst, the old node is not terminated while the cluster has no primary", func() planner.Input {
+			a := node("i-a", "c-a", oldGoal, false)
+			c := cluster(newGoal, a, node("i-b", "c-b", oldGoal, false), node("i-b2", "c-b", newGoal, false), node("i-c", "c-c", oldGoal, false))
+			c.Groups[1].Desired = 2
+			in := input(c)
+			in.Spec.Strategy.Replacement = v1.SurgeFirst
+			in.Step = step(v1.StepSurgeNode, "i-b", "c-b", now.Add(-time.Minute))
+			in.Step.ASG.OriginalCapacity, in.Step.ActionTaken = &v1.GroupCapacity{Desired: 1, Max: 2}, true
+			in.Step.HealthySince = ptr(metav1.NewTime(now.Add(-time.Minute)))
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			g.Expect(d.Action).To(Equal(planner.ActionNone))
+			g.Expect(d.Phase).To(Equal(v1.PhaseBlocked))
+			g.Expect(d.Step.Message).To(ContainSubstring("no single primary"))
+		}},
+		{"with TerminateFirst, a node that became the primary between recording the step and terminating it is not terminated: the plan starts over from the roles as they are", func() planner.Input {
+			a := node("i-a", "c-a", oldGoal, false)
+			a.PrivateIP = "127.0.0.3"
+			in := input(cluster(newGoal, a, node("i-b", "c-b", oldGoal, true), node("i-c", "c-c", oldGoal, false)))
+			in.Step = step(v1.StepReplaceNode, "i-b", "c-b", now.Add(-time.Second))
+			return in
+		}, func(g Gomega, d planner.Decision) {
+			// The new primary is replaced last: a replica goes first.
+			g.Expect(d.Action).To(Equal(planner.ActionTerminate))
+			g.Expect(d.Step.Type).To(Equal(v1.StepReplaceNode))
+			g.Expect(d.Step.InstanceID).NotTo(Equal("i-b"))
+		}},
 		{"with SurgeFirst, while the new node is healthy but not yet for stableFor, the old node stays", func() planner.Input {
 			c := cluster(newGoal, node("i-a", "c-a", oldGoal, true), node("i-b", "c-b", oldGoal, false), node("i-b2", "c-b", newGoal, false))
 			c.Groups[1].Desired = 2

@@ -17,6 +17,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"testing"
 	"time"
 )
@@ -28,12 +29,19 @@ func TestShortCampaign(t *testing.T) {
 	o := options{
 		seed: 20260301, rolls: 1, killsPerRoll: 5, strategy: "SurgeFirst", nodesPerGroup: 1,
 		lifetime: span{300 * time.Millisecond, 2500 * time.Millisecond}, rollTimeout: 3 * time.Minute,
-		dir: t.TempDir(), managerBuildFlags: raceFlags,
+		managerBuildFlags: raceFlags,
 	}
-	var out bytes.Buffer
-	_, err := run(context.Background(), o, &out)
-	t.Log("\n" + out.String())
+	// The roll's directory (the manager's log, the events) is kept when the campaign fails.
+	dir, err := os.MkdirTemp("", "chaos-short-")
 	if err != nil {
 		t.Fatal(err)
 	}
+	o.dir = dir
+	var out bytes.Buffer
+	_, err = run(context.Background(), o, &out)
+	t.Log("\n" + out.String())
+	if err != nil {
+		t.Fatalf("%v (the rolls' logs are in %s)", err, dir)
+	}
+	_ = os.RemoveAll(dir)
 }

@@ -188,8 +188,11 @@ func checkHeldAfterOutages(terms []termination, outages []outage) check {
 }
 
 // checkPrimaryLast: a node is never terminated as the primary; a node that was the primary since the last
-// failover the campaign made (or since the roll started) is replaced only after every other outdated node,
-// once the controller has handed its role off; and if that primary was outdated, it was replaced.
+// failover the campaign made (or since the roll started) is replaced only after its role was handed off,
+// and after every other outdated node unless its role went to a node already on the goal (a failover that
+// promoted a node whose replacement had already launched: the controller hands the role to that
+// replacement, one hand-off as in a roll without the failover, where "primary last" exists to avoid a
+// second one); and if that primary was outdated, it was replaced.
 func checkPrimaryLast(terms []termination, primaries []primaryChange, failovers []time.Time, original map[string]bool, rollStart time.Time) check {
 	const name = "the primary replaced last, after its hand-off"
 	lastFrom := rollStart
@@ -203,8 +206,8 @@ func checkPrimaryLast(terms []termination, primaries []primaryChange, failovers 
 			continue
 		}
 		replaced[t.instanceID] = true
-		if len(t.outdatedLeft) > 0 {
-			return violation(name, t.at, "former primary %s was terminated before outdated node(s) %s", t.instanceID, strings.Join(t.outdatedLeft, ", "))
+		if len(t.outdatedLeft) > 0 && !t.primaryOnGoal {
+			return violation(name, t.at, "former primary %s was terminated before outdated node(s) %s, its role on an outdated node", t.instanceID, strings.Join(t.outdatedLeft, ", "))
 		}
 	}
 	if len(failovers) > 0 {

@@ -151,11 +151,18 @@ func TestCheckPrimaryLast(t *testing.T) {
 		{at: at(31), instanceID: "i-3", role: "slave"},
 	}
 	wantResult(t, checkPrimaryLast(afterFailover, failedOver, []time.Time{at(12)}, original, t0), true, "i-3, the primary since the failover")
+	// The failover promoted i-3 while its replacement was already up: its role went to that replacement, on
+	// the goal, before i-3 went; i-1 is left, but no second hand-off is needed.
+	toGoal := []termination{
+		{at: at(1), instanceID: "i-2", role: "slave", outdatedLeft: []string{"i-1", "i-3"}},
+		{at: at(31), instanceID: "i-3", role: "slave", outdatedLeft: []string{"i-1"}, primaryOnGoal: true},
+	}
+	wantResult(t, checkPrimaryLast(toGoal, failedOver, []time.Time{at(12)}, original, t0), true, "i-3, the primary since the failover")
 	wrongOrder := []termination{
 		{at: at(1), instanceID: "i-2", role: "slave", outdatedLeft: []string{"i-1", "i-3"}},
 		{at: at(31), instanceID: "i-3", role: "slave", outdatedLeft: []string{"i-1"}},
 	}
-	wantResult(t, checkPrimaryLast(wrongOrder, failedOver, []time.Time{at(12)}, original, t0), false, "former primary i-3 was terminated before outdated node(s) i-1")
+	wantResult(t, checkPrimaryLast(wrongOrder, failedOver, []time.Time{at(12)}, original, t0), false, "former primary i-3 was terminated before outdated node(s) i-1, its role on an outdated node")
 }
 
 func TestCheckCapacityRestored(t *testing.T) {

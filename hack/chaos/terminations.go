@@ -37,6 +37,8 @@ type termination struct {
 	failing []string
 	// outdatedLeft are the other serving nodes not yet on the goal.
 	outdatedLeft []string
+	// primaryOnGoal: the cluster's one primary then was a node already on the goal.
+	primaryOnGoal bool
 }
 
 // terminationLog looks at the cluster at every termination the controller decides on (an SDK retry of the
@@ -64,6 +66,9 @@ func (l *terminationLog) observe(c awssim.Call) {
 		if since := l.monitor.FailingSince(key, now); now.Sub(since) > decisionGrace {
 			t.failing = append(t.failing, fmt.Sprintf("%s (%s, for %s)", key, v.failing[key], now.Sub(since).Round(10*time.Millisecond)))
 		}
+	}
+	if p, ok := v.primary(); ok {
+		t.primaryOnGoal = l.goal(p.Instance)
 	}
 	for _, n := range v.nodes {
 		if n.ID != t.instanceID && !l.goal(n.Instance) {

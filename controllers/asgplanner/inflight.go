@@ -540,12 +540,17 @@ func replicaToRemove(in Input, step *v1.StepStatus, old asgobservation.Node) (De
 		if in.Spec.Health.RedisSentinel() != nil {
 			return wait(fmt.Sprintf("%s became the primary since the step started; waiting for Sentinel to move its role before removing it", old.InstanceID))
 		}
+		// The step's own replacement, on the goal, takes the role when it can: the role then needs no
+		// further hand-off, as when the primary goes last. FAILOVER TO waits for it to catch up.
 		target, ok := HandOffTarget(c, old.InstanceID)
+		if r, found := c.Node(step.ReplacementInstanceID); found && !r.Leaving() && r.Role() == v1.RoleReplica && r.Healthy() {
+			target, ok = r, true
+		}
 		if !ok {
 			return wait(fmt.Sprintf("%s became the primary since the step started, and no healthy replica can take over its role; it is not removed", old.InstanceID))
 		}
 		step.HandOffTo = target.InstanceID
-		step.Message = fmt.Sprintf("%s became the primary since the step started (a failover nobody planned); moving its role to %s, the most caught-up healthy replica, before removing it",
+		step.Message = fmt.Sprintf("%s became the primary since the step started (a failover nobody planned); moving its role to %s before removing it",
 			old.InstanceID, target.InstanceID)
 		return act(in, step, ActionHandOff), false
 	case !hasPrimary:

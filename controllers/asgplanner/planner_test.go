@@ -975,8 +975,7 @@ func TestPlan(t *testing.T) {
 			g.Expect(d.Action).To(Equal(planner.ActionHandOff))
 			g.Expect(d.Step.Type).To(Equal(v1.StepSurgeNode))
 			g.Expect(d.Step.InstanceID).To(Equal("i-b"))
-			g.Expect(d.Step.HandOffTo).NotTo(BeEmpty())
-			g.Expect(d.Step.HandOffTo).NotTo(Equal("i-b"))
+			g.Expect(d.Step.HandOffTo).To(Equal("i-b2"), "the replacement, on the goal, takes the role: no second hand-off")
 			g.Expect(d.Step.Message).To(ContainSubstring("i-b became the primary"))
 		}},
 		{"with SurgeFirst, the old node is not terminated while the cluster has no primary", func() planner.Input {

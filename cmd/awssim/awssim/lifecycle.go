@@ -26,7 +26,7 @@ const launchRetry = 10 * time.Second
 // advanceLocked applies every transition due by now: instances boot and terminate, groups converge on
 // their desired capacity, ElastiCache modifications and snapshots progress.
 func (s *Sim) advanceLocked(now time.Time) {
-	for _, id := range sortedKeys(s.instances) {
+	for _, id := range grownKeys(&s.instanceOrder, s.instances) {
 		inst := s.instances[id]
 		switch {
 		case inst.LifecycleState == StatePending && !now.Before(inst.readyAt):
@@ -38,7 +38,7 @@ func (s *Sim) advanceLocked(now time.Time) {
 			}
 		}
 	}
-	for _, name := range sortedKeys(s.groups) {
+	for _, name := range grownKeys(&s.groupOrder, s.groups) {
 		s.convergeLocked(s.groups[name], now)
 	}
 	s.advanceElastiCacheLocked(now)
@@ -58,8 +58,13 @@ func (s *Sim) active(g *Group) []*Instance {
 // convergeLocked launches or terminates instances until the group has its desired capacity, as Auto
 // Scaling does.
 func (s *Sim) convergeLocked(g *Group, now time.Time) {
-	act := s.active(g)
-	for n := int64(len(act)); n < g.Desired; n++ {
+	active := int64(0)
+	for _, id := range g.InstanceIDs {
+		if st := s.instances[id].LifecycleState; st == StatePending || st == StateInService {
+			active++
+		}
+	}
+	for n := active; n < g.Desired; n++ {
 		if now.Before(g.retryAt()) {
 			return
 		}
@@ -67,7 +72,7 @@ func (s *Sim) convergeLocked(g *Group, now time.Time) {
 			return
 		}
 	}
-	for n := int64(len(act)); n > g.Desired; n-- {
+	for n := active; n > g.Desired; n-- {
 		victim := s.scaleInVictim(g)
 		if victim == nil {
 			return

@@ -25,6 +25,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -129,7 +130,10 @@ func render(w io.Writer) {
 	for _, t := range targets {
 		value := "not reported"
 		if t.Measured != nil {
-			value = fmt.Sprintf("%.4g", *t.Measured)
+			value = strconv.FormatFloat(*t.Measured, 'f', -1, 64)
+			if len(value) > 8 {
+				value = fmt.Sprintf("%.4g", *t.Measured)
+			}
 		}
 		bound := fmt.Sprintf(">= %g", t.Bound)
 		if t.AtMost {

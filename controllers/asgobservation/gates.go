@@ -39,6 +39,12 @@ func evaluateGates(c *Cluster, h v1.HealthSpec) {
 			continue
 		}
 		n.Gates = append(NodeGates(*n, h, primaryOffset), c.CloudWatch.Nodes[n.InstanceID]...)
+		if n.Redis != nil && n.Redis.Err == nil && n.Redis.HasUptime {
+			started := c.Now.Add(-n.Redis.Uptime)
+			for j := range n.Gates {
+				n.Gates[j].NotBefore = started
+			}
+		}
 	}
 	// The alarms first: one that fires is what a blocked step reports, whatever else does not hold.
 	c.ClusterGates = append(slices.Clone(c.CloudWatch.Cluster), clusterGates(c, h, primaries)...)

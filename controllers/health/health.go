@@ -16,6 +16,8 @@
 // status endpoint) into gate results. It is pure: the probes that do the I/O are in package probe.
 package health
 
+import "time"
+
 // Gate names, as they appear in status.gates and in blocking reasons.
 const (
 	GateInService             = "InService"
@@ -37,6 +39,10 @@ type Result struct {
 	// Reason is a CamelCase word; Message says what was seen, for a human.
 	Reason  string
 	Message string
+	// NotBefore, when set, is the earliest the gate can have held: the start of the process it reads (a
+	// Redis that restarted). The gate memory never dates a node's health before it, so a crash that no look
+	// saw (the controller was down) still restarts the node's stableFor.
+	NotBefore time.Time
 }
 
 func pass(gate, id string) Result {

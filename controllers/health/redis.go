@@ -17,6 +17,7 @@ package health
 import (
 	"fmt"
 	"strconv"
+	"time"
 )
 
 // RedisInfo is what a Redis probe read from one node.
@@ -43,6 +44,11 @@ type RedisInfo struct {
 	// Zero when INFO did not report one; NeverPromoted when it reported 0, which Sentinel never promotes.
 	ReplicaPriority int
 	NeverPromoted   bool
+	// Uptime is how long the node's redis-server process has run (INFO server uptime_in_seconds): a node
+	// whose process restarted cannot have been healthy for longer, whatever an earlier look saw. HasUptime
+	// says it was read (a process up for less than a second reports 0).
+	Uptime    time.Duration
+	HasUptime bool
 	// RunID is the node's run_id (INFO server): Sentinel promotes the replica with the smallest among those
 	// alike in priority and offset.
 	RunID string

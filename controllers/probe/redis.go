@@ -88,6 +88,9 @@ func (p Redis) Probe(ctx context.Context, ip string, port int32) health.RedisInf
 	}
 	out := health.ParseRedisInfo(info["Replication"], info["Persistence"], info["Memory"])
 	out.RunID = info["Server"]["run_id"]
+	if up, err := strconv.ParseInt(info["Server"]["uptime_in_seconds"], 10, 64); err == nil {
+		out.Uptime, out.HasUptime = time.Duration(up)*time.Second, true
+	}
 	return out
 }
 

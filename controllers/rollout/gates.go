@@ -61,13 +61,18 @@ type GateState struct {
 }
 
 // Update folds this reconcile's results (every gate of every node, and the cluster gates) into the memory.
-// A node or gate that holds now keeps its earlier since time if it held then too, else it starts now.
+// A node or gate that holds now keeps its earlier since time if it held then too, else it starts now; a
+// node's since time is never before its results' NotBefore (its process restarted since).
 func (m GateMemory) Update(results []health.Result, now time.Time) GateState {
 	s := GateState{NodeSince: map[string]time.Time{}, ClusterSince: map[string]time.Time{}, results: results}
 	failing := map[string]bool{}
+	notBefore := map[string]time.Time{}
 	for _, r := range results {
 		if r.InstanceID != "" && !r.OK {
 			failing[r.InstanceID] = true
+		}
+		if r.InstanceID != "" && r.NotBefore.After(notBefore[r.InstanceID]) {
+			notBefore[r.InstanceID] = r.NotBefore
 		}
 	}
 	type aggregate struct {
@@ -81,6 +86,9 @@ func (m GateMemory) Update(results []health.Result, now time.Time) GateState {
 			since, ok := m.nodeSince[r.InstanceID]
 			if !ok {
 				since = now
+			}
+			if nb := notBefore[r.InstanceID]; since.Before(nb) && !nb.After(now) {
+				since = nb
 			}
 			s.NodeSince[r.InstanceID] = since
 		}

@@ -51,6 +51,31 @@ func (m *memory) update(results []health.Result, now time.Time) rollout.GateStat
 	return s
 }
 
+func TestARestartNoLookSawStartsTheNodesStableForAgain(t *testing.T) {
+	g := NewWithT(t)
+	clock := clocktesting.NewFakeClock(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
+	m := &memory{}
+	never := func(health.Result) bool { return false }
+	m.update([]health.Result{ok(health.GateInService, "i-a"), ok(health.GateRedisReplication, "i-a")}, clock.Now())
+	clock.Step(time.Minute)
+
+	// Between two looks (the controller was down), i-a's redis-server crashed and came back 2 s ago: every
+	// look saw it healthy, but its process says it has run for 2 s only.
+	restarted := ok(health.GateRedisReplication, "i-a")
+	restarted.NotBefore = clock.Now().Add(-2 * time.Second)
+	s := m.update([]health.Result{ok(health.GateInService, "i-a"), restarted}, clock.Now())
+	g.Expect(s.NodeSince["i-a"]).To(Equal(clock.Now().Add(-2*time.Second)), "healthy since the process started, not since the first look")
+	r, stable := s.Stable(clock.Now(), 30*time.Second, never)
+	g.Expect(stable).To(BeFalse())
+	g.Expect(r.InstanceID).To(Equal("i-a"))
+
+	// A process that has run longer than the memory remembers changes nothing.
+	old := ok(health.GateRedisReplication, "i-a")
+	old.NotBefore = clock.Now().Add(-time.Hour)
+	s = m.update([]health.Result{ok(health.GateInService, "i-a"), old}, clock.Now())
+	g.Expect(s.NodeSince["i-a"]).To(Equal(clock.Now().Add(-2 * time.Second)))
+}
+
 func TestGatesMustHoldForStableForAcrossReconciles(t *testing.T) {
 	g := NewWithT(t)
 	clock := clocktesting.NewFakeClock(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
